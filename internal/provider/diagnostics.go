@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/systemd-tf/terraform-provider-systemd/internal/sshtransport"
+	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
+)
+
+// addConfigError reports a provider configuration that cannot work, on the
+// attribute that fixes it.
+func addConfigError(diags *diag.Diagnostics, err error) {
+	var ce *sshtransport.ConfigError
+	if errors.As(err, &ce) {
+		diags.AddAttributeError(path.Root(ce.Attribute), "Invalid SSH Configuration",
+			fmt.Sprintf("The provider's `%s`: %s.", ce.Attribute, ce.Err))
+		return
+	}
+	diags.AddError("Invalid SSH Configuration", err.Error())
+}
+
+// operationDetail explains a failed operation on a unit: what was attempted
+// where, why it failed, and what to change.
+func operationDetail(action, unit, addr string, err error) string {
+	var (
+		b        strings.Builder
+		hostKey  *sshtransport.HostKeyError
+		hostErr  *sshtransport.HostError
+		config   *sshtransport.ConfigError
+		conflict *systemd.UnitFileExistsError
+		command  *systemd.CommandError
+	)
+	fmt.Fprintf(&b, "%s %s on %s failed.\n\n", action, unit, addr)
+	switch {
+	case errors.As(err, &hostKey):
+		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s` (or `known_hosts_file` / `host_key`).", hostKey, hostKey.Attribute)
+	case errors.As(err, &config):
+		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s`.", config.Err, config.Attribute)
+	case errors.As(err, &hostErr):
+		b.WriteString(hostErr.Error())
+		if hostErr.Attribute != "" {
+			fmt.Fprintf(&b, "\n\nAttribute to check: `%s`.", hostErr.Attribute)
+		}
+	case errors.As(err, &conflict):
+		fmt.Fprintf(&b, "%s.\n\nA local unit definition (an administrator's file, or one written by `systemctl edit --full`) "+
+			"is in the way, and systemctl never overwrites one. Nothing was changed on the host. Remove or rename %s "+
+			"if the unit should be masked (then `systemctl daemon-reload`), or stop managing this mask.\n\nsystemctl said: %s",
+			conflict, conflict.Layer.UnitPath(conflict.Name), conflict.Stderr)
+	case errors.As(err, &command):
+		b.WriteString(command.Error())
+		if command.AccessDenied() {
+			b.WriteString("\n\nThe login user may not change system units: connect as root, or set the provider's `sudo` (or `sudo_password`).")
+		}
+	default:
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}

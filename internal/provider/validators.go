@@ -1,0 +1,108 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/systemd-tf/terraform-provider-systemd/internal/sshtransport"
+	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
+)
+
+// unitNameValidator applies systemd's unit-name grammar at plan time, so a
+// bad name never reaches a host.
+type unitNameValidator struct{}
+
+var _ validator.String = unitNameValidator{}
+
+func (unitNameValidator) Description(context.Context) string {
+	return "must be a full systemd unit name with its type suffix, e.g. cron.service or getty@tty1.service"
+}
+
+func (v unitNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (unitNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := systemd.ValidateUnitName(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Unit Name",
+			fmt.Sprintf("Attribute %s must be a systemd unit name (systemd.unit(5)): %s.", req.Path, err))
+	}
+}
+
+// hostValidator accepts what a resource's host may be: HOST or HOST:PORT.
+type hostValidator struct{}
+
+var _ validator.String = hostValidator{}
+
+func (hostValidator) Description(context.Context) string {
+	return "must be HOST or HOST:PORT, with an IPv6 address in brackets"
+}
+
+func (v hostValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (hostValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := sshtransport.ParseAddress(req.ConfigValue.ValueString(), defaultPort); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Host",
+			fmt.Sprintf("Attribute %s must be HOST or HOST:PORT (IPv6 in brackets, e.g. [2001:db8::1]:22): %s.", req.Path, err))
+	}
+}
+
+// providerHostValidator accepts a host without a port: the provider has
+// `port` for that.
+type providerHostValidator struct{}
+
+var _ validator.String = providerHostValidator{}
+
+func (providerHostValidator) Description(context.Context) string {
+	return "must be a host name or address without a port"
+}
+
+func (v providerHostValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (providerHostValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkProviderHost(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Host", fmt.Sprintf("Attribute %s %s.", req.Path, err))
+	}
+}
+
+func checkProviderHost(s string) error {
+	_, hasPort, err := sshtransport.SplitAddress(s, defaultPort)
+	if err != nil {
+		return fmt.Errorf("must be a host name or address (IPv6 in brackets): %w", err)
+	}
+	if hasPort {
+		return fmt.Errorf("must not carry a port (%q): set the provider's `port` instead", s)
+	}
+	return nil
+}
+
+// durationValidator checks `timeout` at plan time.
+type durationValidator struct{}
+
+var _ validator.String = durationValidator{}
+
+func (durationValidator) Description(context.Context) string {
+	return "must be a positive Go duration such as 30s or 2m"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parseTimeout(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Timeout", err.Error())
+	}
+}

@@ -1,0 +1,147 @@
+package sshtransport
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/skeema/knownhosts"
+	"golang.org/x/crypto/ssh"
+	xknownhosts "golang.org/x/crypto/ssh/knownhosts"
+)
+
+// HostKeyError is a host whose key could not be trusted: unknown, or
+// different from the one on record.
+type HostKeyError struct {
+	Addr      string
+	Got       ssh.PublicKey
+	Want      []string // "TYPE SHA256:… (where)" of the keys on record
+	Changed   bool
+	Source    string // "host_key" or the known_hosts file
+	Attribute string // the provider attribute to change
+}
+
+func (e *HostKeyError) Error() string {
+	host, port, _ := net.SplitHostPort(e.Addr)
+	got := describeKey(e.Got)
+	if e.Changed {
+		return fmt.Sprintf("the SSH host key of %s has CHANGED: %s lists %s, but the host presented %s. "+
+			"Someone may be intercepting the connection, or the host was reinstalled. If the new key is expected, "+
+			"replace the old entry (ssh-keygen -R '[%s]:%s' -f %s, then ssh-keyscan -p %s %s >> %s) or pin the new key with host_key.",
+			e.Addr, e.Source, strings.Join(e.Want, " and "), got, host, port, e.Source, port, host, e.Source)
+	}
+	return fmt.Sprintf("the SSH host key of %s is unknown: %s is not in %s. If that fingerprint is the host's, add it with "+
+		"`ssh-keyscan -p %s %s >> %s`, or pin it with the provider's host_key attribute.",
+		e.Addr, got, e.Source, port, host, e.Source)
+}
+
+func describeKey(k ssh.PublicKey) string {
+	if k == nil {
+		return "no key"
+	}
+	return k.Type() + " " + ssh.FingerprintSHA256(k)
+}
+
+// hostKeys checks host keys against a pinned key, a known_hosts file (read
+// once, on first use), or nothing at all when insecure.
+type hostKeys struct {
+	insecure bool
+	pinned   ssh.PublicKey
+	file     string
+
+	once   sync.Once
+	db     *knownhosts.HostKeyDB
+	dbErr  error
+	absent bool
+}
+
+func newHostKeys(cfg Config) (*hostKeys, error) {
+	hk := &hostKeys{insecure: cfg.InsecureIgnoreHostKey, file: cfg.KnownHostsFile}
+	if hk.file == "" {
+		hk.file = knownHostsDefault()
+	}
+	if cfg.HostKey != "" {
+		key, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(cfg.HostKey))
+		if err != nil {
+			return nil, &ConfigError{Attribute: "host_key", Err: fmt.Errorf("not a public key in authorized_keys format (e.g. \"ssh-ed25519 AAAA…\", as in the host's /etc/ssh/ssh_host_ed25519_key.pub): %w", err)}
+		}
+		if len(bytes.TrimSpace(rest)) > 0 {
+			return nil, &ConfigError{Attribute: "host_key", Err: errors.New("holds more than one key; pin exactly one")}
+		}
+		hk.pinned = key
+	}
+	return hk, nil
+}
+
+func (hk *hostKeys) load() error {
+	hk.once.Do(func() {
+		if _, err := os.Stat(hk.file); errors.Is(err, os.ErrNotExist) {
+			hk.absent = true
+			return
+		}
+		hk.db, hk.dbErr = knownhosts.NewDB(hk.file)
+		if hk.dbErr != nil {
+			hk.dbErr = &ConfigError{Attribute: "known_hosts_file", Err: fmt.Errorf("cannot read %s: %w", hk.file, hk.dbErr)}
+		}
+	})
+	return hk.dbErr
+}
+
+// callback returns the check for addr and the host key algorithms to offer:
+// only the types on record, or x/crypto would negotiate a key type the
+// known_hosts file does not list and report a mismatch.
+func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, []string, error) {
+	if hk.insecure {
+		return ssh.InsecureIgnoreHostKey(), nil, nil
+	}
+	if hk.pinned != nil {
+		pinned := hk.pinned
+		cb := func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			if bytes.Equal(key.Marshal(), pinned.Marshal()) {
+				return nil
+			}
+			*failure = &HostKeyError{Addr: addr, Got: key, Want: []string{describeKey(pinned)}, Changed: true, Source: "host_key", Attribute: "host_key"}
+			return *failure
+		}
+		return cb, algorithmsFor(pinned.Type()), nil
+	}
+	if err := hk.load(); err != nil {
+		return nil, nil, err
+	}
+	if hk.absent {
+		cb := func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			*failure = &HostKeyError{Addr: addr, Got: key, Source: hk.file + " (which does not exist)", Attribute: "known_hosts_file"}
+			return *failure
+		}
+		return cb, nil, nil
+	}
+	inner := hk.db.HostKeyCallback()
+	cb := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+		err := inner(hostname, remote, key)
+		if err == nil {
+			return nil
+		}
+		var keyErr *xknownhosts.KeyError
+		if errors.As(err, &keyErr) {
+			e := &HostKeyError{Addr: addr, Got: key, Source: hk.file, Attribute: "known_hosts_file", Changed: len(keyErr.Want) > 0}
+			for _, w := range keyErr.Want {
+				e.Want = append(e.Want, fmt.Sprintf("%s (line %d)", describeKey(w.Key), w.Line))
+			}
+			*failure = e
+			return e
+		}
+		return err
+	}
+	return cb, hk.db.HostKeyAlgorithms(addr), nil
+}
+
+func algorithmsFor(keyType string) []string {
+	if keyType == ssh.KeyAlgoRSA {
+		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+	}
+	return []string{keyType}
+}

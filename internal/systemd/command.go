@@ -1,0 +1,86 @@
+package systemd
+
+import (
+	"context"
+	"strings"
+)
+
+// Command is one remote command, as an argv: the transport quotes every word,
+// so no argument is ever parsed by a shell.
+type Command struct {
+	Argv []string
+	// Privileged commands change unit files and need root: the transport runs
+	// them through sudo when the provider is configured for it.
+	Privileged bool
+}
+
+// String shows the argv for logs and errors; an embedded script (a word with
+// a newline) is elided to keep them readable.
+func (c Command) String() string {
+	words := make([]string, len(c.Argv))
+	for i, w := range c.Argv {
+		if strings.Contains(w, "\n") {
+			w = "<script>"
+		}
+		words[i] = w
+	}
+	return strings.Join(words, " ")
+}
+
+// Result is what a command left behind once it ran to its end.
+type Result struct {
+	Stdout   []byte
+	Stderr   []byte
+	ExitCode int
+}
+
+// Runner runs commands on one host. A non-nil error means the command's fate
+// is unknown (no connection, a dropped session, a timeout); a command that ran
+// and failed returns a Result with a non-zero ExitCode instead.
+type Runner interface {
+	Run(ctx context.Context, cmd Command) (Result, error)
+}
+
+// MaskCommand is `systemctl mask [--runtime] -- NAME`. The `--` keeps a valid
+// unit name such as "--help.service" from being read as an option.
+func MaskCommand(name string, layer Layer) Command {
+	return Command{Argv: systemctl("mask", layer, name), Privileged: true}
+}
+
+// UnmaskCommand is `systemctl unmask [--runtime] -- NAME`; it removes only the
+// mask of its own layer and leaves real unit files alone.
+func UnmaskCommand(name string, layer Layer) Command {
+	return Command{Argv: systemctl("unmask", layer, name), Privileged: true}
+}
+
+func systemctl(verb string, layer Layer, name string) []string {
+	argv := []string{"systemctl", verb}
+	if layer == Runtime {
+		argv = append(argv, "--runtime")
+	}
+	return append(argv, "--", name)
+}
+
+// probeScript reports, for each unit name given as an argument, what each
+// layer holds. It needs only a POSIX shell and coreutils' readlink, and no
+// privileges: the unit directories are world-readable. A mask is what systemd
+// treats as one (null_or_empty_path): a link resolving to /dev/null, or an
+// empty regular file.
+const probeScript = `for n do
+for d in ` + "/etc/systemd/system /run/systemd/system" + `; do
+p="$d/$n"
+if [ -c "$p" ] && [ "$(readlink -f -- "$p")" = /dev/null ]; then k=null
+elif [ -f "$p" ] && [ ! -s "$p" ]; then k=empty
+elif [ -e "$p" ] || [ -L "$p" ]; then k=unit
+else k=none
+fi
+printf '%s\t%s\n' "$k" "$p"
+done
+done
+echo end`
+
+// ProbeCommand reads the mask state of every named unit in one command.
+func ProbeCommand(names ...string) Command {
+	argv := append([]string{"sh", "-c", probeScript, "probe"}, names...)
+	return Command{Argv: argv}
+}
