@@ -1,0 +1,129 @@
+// Package testhosts gives acceptance tests the hosts that scripts/testhosts
+// booted: real systemd as PID 1 in systemd-nspawn containers, reached through
+// real OpenSSH. It reads the TESTHOSTS_* variables the script exports.
+package testhosts
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Host is one booted test host.
+type Host struct {
+	Addr string // 127.0.0.1:PORT
+	IP   string
+	Port int
+}
+
+// Env is what the harness wrote for the tests.
+type Env struct {
+	Hosts            []Host
+	KeyFile          string // client private key, authorized for root, deploy and operator
+	KnownHostsFile   string // every host's real keys
+	OperatorPassword string // sudo password of the operator user
+}
+
+// PrivateKey returns the client key's contents.
+func (e Env) PrivateKey(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile(e.KeyFile)
+	if err != nil {
+		t.Fatalf("reading the test client key: %v", err)
+	}
+	return string(b)
+}
+
+// Require returns the booted hosts, and fails the test when there are none:
+// under TF_ACC an acceptance test without hosts must fail, never skip. The
+// caller has already checked TF_ACC (resource.Test does, or SkipUnlessAcc).
+func Require(t testing.TB, n int) Env {
+	t.Helper()
+	env, err := load()
+	if err != nil {
+		t.Fatalf("acceptance tests need booted test hosts (run them with `make testacc`, which boots them with scripts/testhosts): %v", err)
+	}
+	if len(env.Hosts) < n {
+		t.Fatalf("this test needs %d test hosts, the harness booted %d (HOSTS=%d make testacc)", n, len(env.Hosts), n)
+	}
+	return env
+}
+
+// SkipUnlessAcc skips tests that are acceptance tests outside TF_ACC, as
+// terraform-plugin-testing does for resource.Test.
+func SkipUnlessAcc(t testing.TB) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 and boot test hosts (make testacc)")
+	}
+}
+
+func load() (Env, error) {
+	var env Env
+	list := os.Getenv("TESTHOSTS_HOSTS")
+	if list == "" {
+		return env, fmt.Errorf("TESTHOSTS_HOSTS is not set")
+	}
+	for _, addr := range strings.Split(list, ",") {
+		ip, portText, ok := strings.Cut(addr, ":")
+		port, err := strconv.Atoi(portText)
+		if !ok || err != nil {
+			return env, fmt.Errorf("TESTHOSTS_HOSTS: %q is not IP:PORT", addr)
+		}
+		env.Hosts = append(env.Hosts, Host{Addr: addr, IP: ip, Port: port})
+	}
+	env.KeyFile = os.Getenv("TESTHOSTS_SSH_KEY")
+	env.KnownHostsFile = os.Getenv("TESTHOSTS_KNOWN_HOSTS")
+	env.OperatorPassword = os.Getenv("TESTHOSTS_OPERATOR_PASSWORD")
+	for name, v := range map[string]string{"TESTHOSTS_SSH_KEY": env.KeyFile, "TESTHOSTS_KNOWN_HOSTS": env.KnownHostsFile} {
+		if _, err := os.Stat(v); err != nil {
+			return env, fmt.Errorf("%s: %v", name, err)
+		}
+	}
+	return env, nil
+}
+
+// Run runs a shell command on h as root through the real ssh client, for
+// checks and for changes made behind Terraform's back.
+func (e Env) Run(h Host, command string) (stdout, stderr string, err error) {
+	return e.RunAs(h, "root", command)
+}
+
+// RunAs is Run as another user.
+func (e Env) RunAs(h Host, user, command string) (stdout, stderr string, err error) {
+	cmd := exec.Command("ssh",
+		"-i", e.KeyFile, "-p", strconv.Itoa(h.Port),
+		"-o", "UserKnownHostsFile="+e.KnownHostsFile, "-o", "StrictHostKeyChecking=yes",
+		"-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+		user+"@"+h.IP, command)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		return "", "", err
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		err = fmt.Errorf("ssh %s %q: no answer in 60 s", h.Addr, command)
+		<-done
+	}
+	return out.String(), errOut.String(), err
+}
+
+// MustRun is Run that fails the test on error.
+func (e Env) MustRun(t testing.TB, h Host, command string) string {
+	t.Helper()
+	out, errOut, err := e.Run(h, command)
+	if err != nil {
+		t.Fatalf("on %s: `%s`: %v\nstdout: %s\nstderr: %s", h.Addr, command, err, out, errOut)
+	}
+	return out
+}
