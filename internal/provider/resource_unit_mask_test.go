@@ -186,11 +186,11 @@ func TestAccUnitMask_runtimeWithResourceHost(t *testing.T) {
 				),
 			},
 			{
-				Config:            maskConfig(provider, unit, "runtime = true", hostAttr),
-				ResourceName:      maskAddr,
-				ImportState:       true,
-				ImportStateKind:   resource.ImportBlockWithID,
-				ImportStateId:     h.Addr + "/" + unit,
+				Config:          maskConfig(provider, unit, "runtime = true", hostAttr),
+				ResourceName:    maskAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateId:   h.Addr + "/" + unit,
 				// The harness insists on a no-op import plan: the imported
 				// state equals the config. The values are checked too.
 				ImportPlanChecks: resource.ImportPlanChecks{
