@@ -93,7 +93,7 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Validators:          []validator.String{providerHostValidator{}},
 			},
 			"port": schema.Int64Attribute{
-				MarkdownDescription: "SSH port, for the provider's `host` and for resource hosts written without a port. Defaults to `22`." + envNote(envPort),
+				MarkdownDescription: "SSH port (1-65535), for the provider's `host` and for resource hosts written without a port. Defaults to `22`." + envNote(envPort),
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 			},
@@ -103,7 +103,7 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"private_key": schema.StringAttribute{
-				MarkdownDescription: "Contents of the private key to log in with, in OpenSSH or PEM format, e.g. `file(\"~/.ssh/id_ed25519\")`." + envNote(envPrivateKey),
+				MarkdownDescription: "Contents of the private key to log in with, in OpenSSH or PEM format, e.g. `file(\"~/.ssh/id_ed25519\")`." + envNote(envPrivateKey) + " It holds the key's contents too, not a path.",
 				Optional:            true,
 				Sensitive:           true,
 			},
@@ -130,7 +130,7 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional:            true,
 			},
 			"insecure_ignore_host_key": schema.BoolAttribute{
-				MarkdownDescription: "Accept any host key, which lets anyone between Terraform and the host impersonate it. Defaults to `false`; when `true`, every plan carries a warning." + envNote(envInsecureIgnoreHostKey),
+				MarkdownDescription: "Accept any host key, which lets anyone between Terraform and the host impersonate it. Defaults to `false`; when `true`, every plan carries a warning. Cannot be combined with `host_key`." + envNote(envInsecureIgnoreHostKey),
 				Optional:            true,
 			},
 			"sudo": schema.BoolAttribute{
@@ -138,12 +138,12 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional:            true,
 			},
 			"sudo_password": schema.StringAttribute{
-				MarkdownDescription: "Password for sudo: `systemctl` then runs through `sudo -S`, the password is passed on its standard input, never on a command line. Implies `sudo`." + envNote(envSudoPassword),
+				MarkdownDescription: "Password for sudo: `systemctl` then runs through `sudo -S`, and the password goes to sudo's standard input, never onto a command line. Implies `sudo`." + envNote(envSudoPassword),
 				Optional:            true,
 				Sensitive:           true,
 			},
 			"timeout": schema.StringAttribute{
-				MarkdownDescription: "Bound on connecting and the SSH handshake, and on each remote command, as a Go duration (`30s`, `2m`). Defaults to `" + defaultTimeout + "`." + envNote(envTimeout),
+				MarkdownDescription: "Bound on connecting and the SSH handshake, and on each remote command, as a positive Go duration (`30s`, `2m`). Defaults to `" + defaultTimeout + "`." + envNote(envTimeout),
 				Optional:            true,
 				Validators:          []validator.String{durationValidator{}},
 			},
@@ -239,6 +239,11 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 
+	if tc.InsecureIgnoreHostKey && tc.HostKey != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("insecure_ignore_host_key"), "Conflicting Host Key Settings",
+			"insecure_ignore_host_key is true and host_key pins a key: remove one of them (keep host_key to verify the host).")
+		return
+	}
 	if tc.InsecureIgnoreHostKey {
 		resp.Diagnostics.AddAttributeWarning(path.Root("insecure_ignore_host_key"), "Host Keys Are Not Verified",
 			"insecure_ignore_host_key is true: this provider accepts any SSH host key, so anyone able to intercept "+

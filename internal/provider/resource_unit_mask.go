@@ -44,11 +44,11 @@ func (r *unitMaskResource) Metadata(_ context.Context, req resource.MetadataRequ
 
 func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Masks a systemd unit on a host, as `systemctl mask` does: the unit can then not be " +
-			"started at all, by hand, by a dependency or by socket or D-Bus activation (which `systemctl disable` " +
-			"does not prevent). Destroying the resource unmasks it (`systemctl unmask`); neither starts nor stops " +
-			"the unit. Every refresh reads the host's unit directories, so a mask removed or moved behind " +
-			"Terraform's back shows up in the next plan.",
+		MarkdownDescription: "Masks a systemd unit on a host, as `systemctl mask` does: systemd then refuses to " +
+			"start the unit at all, whether by hand, as a dependency, or through socket or D-Bus activation (which " +
+			"`systemctl disable` does not prevent). Destroying the resource unmasks the unit (`systemctl unmask`). " +
+			"Neither masking nor unmasking starts or stops the unit. Every refresh reads the host's unit directories, " +
+			"so a mask removed or moved behind Terraform's back shows up in the next plan.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`HOST:PORT/NAME`: the host the mask lives on and the unit it masks.",
@@ -67,7 +67,7 @@ func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "`false` (the default): a persistent mask, `/etc/systemd/system/NAME` → `/dev/null` " +
 					"(`systemctl mask`). `true`: a runtime mask, `/run/systemd/system/NAME` → `/dev/null` " +
 					"(`systemctl mask --runtime`), gone at the next reboot (the next plan then creates it again). " +
-					"Changing it updates in place, masking the new layer before unmasking the old one, so the unit is never unmasked in between.",
+					"Changing it updates in place: the new mask is created before the old one is removed, so the unit is never unmasked in between.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
