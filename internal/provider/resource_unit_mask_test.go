@@ -543,3 +543,45 @@ func TestAccUnitMask_invalidNames(t *testing.T) {
 		t.Errorf("the host's unit directories or /tmp changed:\nbefore: %s\nafter:  %s", before, after)
 	}
 }
+
+// A host that cannot be reached: the refresh fails naming it, and the state
+// keeps the mask (a host that is down has not lost its masks). The host is
+// reached through a local proxy, so stopping the proxy cuts only this test.
+func TestAccUnitMask_unreachableHostKeepsState(t *testing.T) {
+	env := testAccPreCheck(t, 1)
+	h := env.Hosts[0]
+	proxy := testhosts.StartProxy(t, h)
+	unit := testUnitName("unreachable")
+	config := maskConfig(fmt.Sprintf(`
+provider "systemd" {
+  private_key      = file(%q)
+  known_hosts_file = %q
+  timeout          = "10s"
+}
+`, env.KeyFile, env.KnownHostsFor(t, h, proxy)), unit, "host = "+hclString(proxy.Addr))
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkHostMask(env, h, unit, false, false),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check:  checkHostMask(env, h, unit, true, false),
+			},
+			{
+				PreConfig:   proxy.Stop,
+				Config:      config,
+				ExpectError: errorPattern(`Unable to Read Unit Mask`, proxy.Addr, `cannot connect`),
+			},
+			{
+				// Reachable again: the mask is still in state, nothing to do.
+				PreConfig: func() { proxy.Restart(t) },
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkHostMask(env, h, unit, true, false),
+			},
+		},
+	})
+}
