@@ -37,9 +37,14 @@ func SplitAddress(s string, defaultPort int) (addr string, hasPort bool, err err
 				return "", false, fmt.Errorf("%q: empty port after ':'", s)
 			}
 		}
-		zoneless, _, _ := strings.Cut(host, "%")
+		zoneless, zone, hasZone := strings.Cut(host, "%")
 		if ip := net.ParseIP(zoneless); ip == nil || ip.To4() != nil && !strings.Contains(zoneless, ":") {
 			return "", false, fmt.Errorf("%q: %q in brackets is not an IPv6 address", s, host)
+		}
+		if hasZone {
+			if err := checkHostname(zone); err != nil {
+				return "", false, fmt.Errorf("%q: IPv6 zone %q: %w", s, zone, err)
+			}
 		}
 	case strings.Count(s, ":") > 1:
 		return "", false, fmt.Errorf("%q: write an IPv6 address in brackets, e.g. \"[%s]\" or \"[%s]:22\"", s, s, s)

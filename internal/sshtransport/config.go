@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -103,6 +104,11 @@ func parsePrivateKey(pemBytes, passphrase string) (ssh.Signer, error) {
 	)
 	if passphrase != "" {
 		signer, err = ssh.ParsePrivateKeyWithPassphrase([]byte(pemBytes), []byte(passphrase))
+		if err != nil && strings.Contains(err.Error(), "not password protected") {
+			// A passphrase set for another key (say, in the environment)
+			// does not stop an unencrypted key from working.
+			signer, err = ssh.ParsePrivateKey([]byte(pemBytes))
+		}
 		if errors.Is(err, x509.IncorrectPasswordError) {
 			return nil, &ConfigError{Attribute: "private_key_passphrase", Err: errors.New("private_key_passphrase does not decrypt private_key")}
 		}

@@ -22,21 +22,32 @@ type HostKeyError struct {
 	Want      []string // "TYPE SHA256:… (where)" of the keys on record
 	Changed   bool
 	Source    string // "host_key" or the known_hosts file
+	Missing   bool   // the known_hosts file does not exist
 	Attribute string // the provider attribute to change
 }
 
 func (e *HostKeyError) Error() string {
 	host, port, _ := net.SplitHostPort(e.Addr)
 	got := describeKey(e.Got)
-	if e.Changed {
+	keyscan := fmt.Sprintf("ssh-keyscan -p %s %s >> %s", port, host, e.Source)
+	switch {
+	case e.Changed && e.Source == "host_key":
+		return fmt.Sprintf("the SSH host key of %s has CHANGED: host_key pins %s, but the host presented %s. "+
+			"Someone may be intercepting the connection, or the host was reinstalled. If the new key is expected, "+
+			"set host_key to it.", e.Addr, strings.Join(e.Want, " and "), got)
+	case e.Changed:
+		// known_hosts writes port 22 as a bare host name: -R needs that form.
 		return fmt.Sprintf("the SSH host key of %s has CHANGED: %s lists %s, but the host presented %s. "+
 			"Someone may be intercepting the connection, or the host was reinstalled. If the new key is expected, "+
-			"replace the old entry (ssh-keygen -R '[%s]:%s' -f %s, then ssh-keyscan -p %s %s >> %s) or pin the new key with host_key.",
-			e.Addr, e.Source, strings.Join(e.Want, " and "), got, host, port, e.Source, port, host, e.Source)
+			"replace the old entry (`ssh-keygen -R '%s' -f %s`, then `%s`) or pin the new key with host_key.",
+			e.Addr, e.Source, strings.Join(e.Want, " and "), got, knownhosts.Normalize(e.Addr), e.Source, keyscan)
+	}
+	where := e.Source
+	if e.Missing {
+		where += " (which does not exist)"
 	}
 	return fmt.Sprintf("the SSH host key of %s is unknown: %s is not in %s. If that fingerprint is the host's, add it with "+
-		"`ssh-keyscan -p %s %s >> %s`, or pin it with the provider's host_key attribute.",
-		e.Addr, got, e.Source, port, host, e.Source)
+		"`%s`, or pin it with the provider's host_key attribute.", e.Addr, got, where, keyscan)
 }
 
 func describeKey(k ssh.PublicKey) string {
@@ -114,7 +125,7 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 	}
 	if hk.absent {
 		cb := func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			*failure = &HostKeyError{Addr: addr, Got: key, Source: hk.file + " (which does not exist)", Attribute: "known_hosts_file"}
+			*failure = &HostKeyError{Addr: addr, Got: key, Source: hk.file, Missing: true, Attribute: "known_hosts_file"}
 			return *failure
 		}
 		return cb, nil, nil

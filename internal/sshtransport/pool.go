@@ -21,6 +21,10 @@ import (
 // Terraform's default parallelism never has a session refused.
 const maxSessions = 8
 
+// errTimeout marks the provider's own `timeout` running out, as opposed to
+// the caller's deadline or cancellation.
+var errTimeout = errors.New("provider timeout")
+
 // HostError is a failure to run a command on a host: no connection, no
 // authentication, a timeout, a refused sudo. Attribute, when set, names the
 // provider attribute that fixes it.
@@ -170,7 +174,7 @@ func (p *Pool) dial(ctx context.Context, addr string) (*ssh.Client, error) {
 }
 
 func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (systemd.Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, p.cfg.Timeout, errTimeout)
 	defer cancel()
 
 	argv := cmd.Argv
@@ -259,7 +263,7 @@ func (p *Pool) session(ctx context.Context, addr string, hc *hostConn) (*ssh.Ses
 }
 
 func (p *Pool) ctxError(ctx context.Context, addr string, cmd systemd.Command) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if context.Cause(ctx) == errTimeout {
 		return &HostError{Addr: addr, Attribute: "timeout", Err: fmt.Errorf("`%s` did not finish within %s", cmd, p.cfg.Timeout)}
 	}
 	return &HostError{Addr: addr, Err: fmt.Errorf("`%s` interrupted: %w", cmd, ctx.Err())}

@@ -64,12 +64,12 @@ func systemctl(verb string, layer Layer, name string) []string {
 // probeScript reports, for each unit name given as an argument, what each
 // layer holds. It needs only a POSIX shell and coreutils' readlink, and no
 // privileges: the unit directories are world-readable. A mask is what systemd
-// treats as one (null_or_empty_path): a link resolving to /dev/null, or an
-// empty regular file.
+// treats as one (null_or_empty_path): anything resolving to a character
+// device (systemctl mask links to /dev/null), or an empty regular file.
 const probeScript = `for n do
 for d in ` + "/etc/systemd/system /run/systemd/system" + `; do
 p="$d/$n"
-if [ -c "$p" ] && [ "$(readlink -f -- "$p")" = /dev/null ]; then k=null
+if [ -c "$p" ]; then k=null
 elif [ -f "$p" ] && [ ! -s "$p" ]; then k=empty
 elif [ -e "$p" ] || [ -L "$p" ]; then k=unit
 else k=none

@@ -1,0 +1,73 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/systemd-tf/terraform-provider-systemd/internal/sshtransport"
+	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
+)
+
+func TestAddConfigError(t *testing.T) {
+	var diags diag.Diagnostics
+	addConfigError(&diags, fmt.Errorf("wrapped: %w", &sshtransport.ConfigError{Attribute: "timeout", Err: errors.New("must be positive")}))
+	addConfigError(&diags, errors.New("plain"))
+	if len(diags) != 2 || diags.ErrorsCount() != 2 {
+		t.Fatalf("diagnostics = %v", diags)
+	}
+	// A ConfigError lands on its attribute, even when wrapped.
+	dp, ok := diags[0].(diag.DiagnosticWithPath)
+	if !ok || !dp.Path().Equal(path.Root("timeout")) || !strings.Contains(diags[0].Detail(), "must be positive") {
+		t.Errorf("first diagnostic = %v", diags[0])
+	}
+	if _, ok := diags[1].(diag.DiagnosticWithPath); ok || diags[1].Detail() != "plain" {
+		t.Errorf("second diagnostic = %v", diags[1])
+	}
+}
+
+func TestOperationDetail(t *testing.T) {
+	mask := systemd.MaskCommand("x.service", systemd.Persistent)
+	tests := []struct {
+		what string
+		err  error
+		want []string
+		not  []string
+	}{
+		{"unit file in the way", &systemd.UnitFileExistsError{Name: "x.service", Layer: systemd.Persistent, Stderr: "File exists"},
+			[]string{"/etc/systemd/system/x.service", "Nothing was changed", "systemctl said: File exists"}, nil},
+		{"access denied", &systemd.CommandError{Command: mask, ExitCode: 1, Stderr: "Access denied"},
+			[]string{"exited with status 1", "`sudo`"}, nil},
+		{"other command failure", &systemd.CommandError{Command: mask, ExitCode: 1, Stderr: "boom"},
+			[]string{"boom"}, []string{"`sudo`"}},
+		{"host error", &sshtransport.HostError{Addr: "h:22", Attribute: "sudo_password", Err: errors.New("sudo needs a password")},
+			[]string{"sudo needs a password", "`sudo_password`"}, nil},
+		{"host error without attribute", &sshtransport.HostError{Addr: "h:22", Err: errors.New("lost")},
+			[]string{"lost"}, []string{"Attribute to check"}},
+		{"host key", &sshtransport.HostKeyError{Addr: "h:2222", Source: "/kh", Attribute: "known_hosts_file"},
+			[]string{"unknown", "`known_hosts_file`"}, nil},
+		{"config", &sshtransport.ConfigError{Attribute: "known_hosts_file", Err: errors.New("cannot read")},
+			[]string{"cannot read", "`known_hosts_file`"}, nil},
+		{"other", errors.New("something else"), []string{"something else"}, nil},
+	}
+	for _, tt := range tests {
+		got := operationDetail("Masking", "x.service", "h:22", tt.err)
+		if !strings.HasPrefix(got, "Masking x.service on h:22 failed.") {
+			t.Errorf("%s: detail does not say what failed where: %q", tt.what, got)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: detail does not mention %q:\n%s", tt.what, w, got)
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: detail mentions %q:\n%s", tt.what, w, got)
+			}
+		}
+	}
+}

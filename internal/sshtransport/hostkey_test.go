@@ -1,0 +1,303 @@
+package sshtransport
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+const testAddr = "127.0.0.1:2222"
+
+var testRemote = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2222}
+
+// newHostPublicKey returns a fresh ed25519 host key.
+func newHostPublicKey(t *testing.T) ssh.PublicKey {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sshPublic(t, priv)
+}
+
+// writeKnownHosts writes lines to a known_hosts file in a temporary
+// directory and returns its path.
+func writeKnownHosts(t *testing.T, lines ...string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "known_hosts")
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func knownLine(addr string, key ssh.PublicKey) string {
+	return knownhosts.Line([]string{knownhosts.Normalize(addr)}, key)
+}
+
+// check builds the callback for addr from cfg and runs it against key, as
+// the handshake would; it also returns what the callback left in its
+// failure slot.
+func check(t *testing.T, cfg Config, addr string, key ssh.PublicKey) (err, failure error, algos []string) {
+	t.Helper()
+	hk, err := newHostKeys(cfg)
+	if err != nil {
+		t.Fatalf("newHostKeys: %v", err)
+	}
+	cb, algos, err := hk.callback(addr, &failure)
+	if err != nil {
+		t.Fatalf("callback: %v", err)
+	}
+	// x/crypto's known_hosts check insists on a TCP remote address.
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := &net.TCPAddr{IP: net.ParseIP(host), Port: n}
+	return cb(addr, remote, key), failure, algos
+}
+
+func wantHostKeyError(t *testing.T, err, failure error, changed bool, attribute string, mention ...string) *HostKeyError {
+	t.Helper()
+	var he *HostKeyError
+	if !errors.As(err, &he) {
+		t.Fatalf("err = %#v, want *HostKeyError", err)
+	}
+	// dial reports the recorded failure rather than x/crypto's wrapped one.
+	if failure != err {
+		t.Errorf("failure slot = %v, want the returned error", failure)
+	}
+	if he.Changed != changed {
+		t.Errorf("Changed = %v, want %v", he.Changed, changed)
+	}
+	if he.Attribute != attribute {
+		t.Errorf("Attribute = %q, want %q", he.Attribute, attribute)
+	}
+	for _, m := range mention {
+		if !strings.Contains(err.Error(), m) {
+			t.Errorf("Error() does not mention %q:\n%s", m, err)
+		}
+	}
+	return he
+}
+
+func TestHostKeysKnownHostsAccepts(t *testing.T) {
+	key := newHostPublicKey(t)
+	other := newHostPublicKey(t)
+	rsaKey := sshPublic(t, getKeys(t).rsa)
+	hashed := knownhosts.HashHostname(knownhosts.Normalize(testAddr)) + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key)))
+	tests := []struct {
+		what  string
+		lines []string
+		addr  string
+		key   ssh.PublicKey
+		algos []string
+	}{
+		{"exact entry", []string{knownLine(testAddr, key)}, testAddr, key, []string{ssh.KeyAlgoED25519}},
+		{"among others", []string{knownLine("127.0.0.1:2223", other), knownLine(testAddr, key)}, testAddr, key, []string{ssh.KeyAlgoED25519}},
+		{"hashed entry", []string{hashed}, testAddr, key, []string{ssh.KeyAlgoED25519}},
+		// Port 22 is written without brackets in known_hosts.
+		{"port 22", []string{knownLine("127.0.0.1:22", key)}, "127.0.0.1:22", key, []string{ssh.KeyAlgoED25519}},
+		{"rsa entry", []string{knownLine(testAddr, rsaKey)}, testAddr, rsaKey,
+			[]string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}},
+		// Only the types on record are offered, so the server cannot pick
+		// another one and fail the check.
+		{"two types", []string{knownLine(testAddr, key), knownLine(testAddr, rsaKey)}, testAddr, rsaKey,
+			[]string{ssh.KeyAlgoED25519, ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.what, func(t *testing.T) {
+			file := writeKnownHosts(t, tt.lines...)
+			err, failure, algos := check(t, Config{KnownHostsFile: file}, tt.addr, tt.key)
+			if err != nil || failure != nil {
+				t.Fatalf("err = %v, failure = %v", err, failure)
+			}
+			if !reflect.DeepEqual(algos, tt.algos) {
+				t.Errorf("algorithms = %q, want %q", algos, tt.algos)
+			}
+		})
+	}
+}
+
+func TestHostKeysUnknownHost(t *testing.T) {
+	key := newHostPublicKey(t)
+	// The file knows another port of the same address, which is another host.
+	file := writeKnownHosts(t, knownLine("127.0.0.1:2223", newHostPublicKey(t)))
+	err, failure, algos := check(t, Config{KnownHostsFile: file}, testAddr, key)
+	he := wantHostKeyError(t, err, failure, false, "known_hosts_file",
+		"host key", "unknown", "ssh-keyscan", "ssh-keyscan -p 2222 127.0.0.1", file, ssh.FingerprintSHA256(key), testAddr)
+	if he.Addr != testAddr || !bytes.Equal(he.Got.Marshal(), key.Marshal()) || len(he.Want) != 0 {
+		t.Errorf("HostKeyError = %+v", he)
+	}
+	if algos != nil {
+		t.Errorf("algorithms = %q for an unknown host", algos)
+	}
+}
+
+func TestHostKeysChangedKey(t *testing.T) {
+	old, presented := newHostPublicKey(t), newHostPublicKey(t)
+	file := writeKnownHosts(t, "# a comment", knownLine(testAddr, old))
+	err, failure, _ := check(t, Config{KnownHostsFile: file}, testAddr, presented)
+	he := wantHostKeyError(t, err, failure, true, "known_hosts_file",
+		"CHANGED", ssh.FingerprintSHA256(old), ssh.FingerprintSHA256(presented), file, "line 2")
+	if len(he.Want) != 1 {
+		t.Errorf("Want = %q, want the one key on record", he.Want)
+	}
+	if !strings.Contains(he.Error(), "ssh-keygen -R '[127.0.0.1]:2222'") {
+		t.Errorf("error lacks the ssh-keygen -R hint: %q", he.Error())
+	}
+}
+
+// known_hosts writes port 22 as a bare host name; the removal hint must too,
+// or ssh-keygen -R finds nothing to remove.
+func TestHostKeysChangedKeyPort22Hint(t *testing.T) {
+	old, presented := newHostPublicKey(t), newHostPublicKey(t)
+	file := writeKnownHosts(t, knownLine("web1:22", old))
+	err, failure, _ := check(t, Config{KnownHostsFile: file}, "web1:22", presented)
+	wantHostKeyError(t, err, failure, true, "known_hosts_file", "ssh-keygen -R 'web1' -f "+file, "ssh-keyscan -p 22 web1 >> "+file)
+}
+
+func TestHostKeysChangedKeyType(t *testing.T) {
+	// An RSA key where an ed25519 one is on record is a change too.
+	old, presented := newHostPublicKey(t), sshPublic(t, getKeys(t).rsa)
+	file := writeKnownHosts(t, knownLine(testAddr, old))
+	err, failure, _ := check(t, Config{KnownHostsFile: file}, testAddr, presented)
+	wantHostKeyError(t, err, failure, true, "known_hosts_file", ssh.FingerprintSHA256(old), ssh.FingerprintSHA256(presented))
+}
+
+func TestHostKeysMissingFile(t *testing.T) {
+	key := newHostPublicKey(t)
+	file := filepath.Join(t.TempDir(), "nope", "known_hosts")
+	err, failure, algos := check(t, Config{KnownHostsFile: file}, testAddr, key)
+	he := wantHostKeyError(t, err, failure, false, "known_hosts_file", "unknown", file, "does not exist", ssh.FingerprintSHA256(key))
+	// The hint stays a runnable command.
+	if !strings.Contains(he.Error(), "ssh-keyscan -p 2222 127.0.0.1 >> "+file+"`") {
+		t.Errorf("hint is not a runnable command: %q", he.Error())
+	}
+	if algos != nil {
+		t.Errorf("algorithms = %q", algos)
+	}
+}
+
+func TestHostKeysUnreadableFile(t *testing.T) {
+	// A corrupt file is a configuration error, not "every host unknown".
+	file := writeKnownHosts(t, "this is not a known_hosts line")
+	hk, err := newHostKeys(Config{KnownHostsFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failure error
+	for i := 0; i < 2; i++ { // read once, and the error stays
+		cb, _, err := hk.callback(testAddr, &failure)
+		if cb != nil {
+			t.Error("callback returned along with an error")
+		}
+		wantConfigError(t, err, "known_hosts_file", file)
+	}
+}
+
+func TestHostKeysFileReadOnce(t *testing.T) {
+	// The file is read on first use; later edits are not seen by this pool.
+	key := newHostPublicKey(t)
+	file := writeKnownHosts(t, knownLine(testAddr, key))
+	hk, err := newHostKeys(Config{KnownHostsFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failure error
+	cb, _, err := hk.callback(testAddr, &failure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	cb2, _, err := hk.callback(testAddr, &failure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []ssh.HostKeyCallback{cb, cb2} {
+		if err := c(testAddr, testRemote, key); err != nil {
+			t.Errorf("known key refused: %v", err)
+		}
+	}
+}
+
+func TestHostKeysPinned(t *testing.T) {
+	pinned := newHostPublicKey(t)
+	presented := newHostPublicKey(t)
+	rsaKey := sshPublic(t, getKeys(t).rsa)
+	// A known_hosts file that would refuse everything: host_key wins over it.
+	file := writeKnownHosts(t, knownLine(testAddr, presented))
+	authorized := func(k ssh.PublicKey) string { return string(ssh.MarshalAuthorizedKey(k)) }
+
+	t.Run("match", func(t *testing.T) {
+		err, failure, algos := check(t, Config{HostKey: authorized(pinned), KnownHostsFile: file}, testAddr, pinned)
+		if err != nil || failure != nil {
+			t.Fatalf("err = %v, failure = %v", err, failure)
+		}
+		if !reflect.DeepEqual(algos, []string{ssh.KeyAlgoED25519}) {
+			t.Errorf("algorithms = %q, want only ssh-ed25519", algos)
+		}
+	})
+	t.Run("mismatch", func(t *testing.T) {
+		err, failure, _ := check(t, Config{HostKey: authorized(pinned), KnownHostsFile: file}, testAddr, presented)
+		he := wantHostKeyError(t, err, failure, true, "host_key",
+			"CHANGED", "host_key", ssh.FingerprintSHA256(pinned), ssh.FingerprintSHA256(presented))
+		if he.Source != "host_key" {
+			t.Errorf("Source = %q", he.Source)
+		}
+		// host_key is an attribute, not a file: no ssh-keygen advice.
+		if strings.Contains(he.Error(), "ssh-keygen") || !strings.Contains(he.Error(), "set host_key") {
+			t.Errorf("advice for a pinned key: %q", he.Error())
+		}
+	})
+	t.Run("rsa", func(t *testing.T) {
+		err, failure, algos := check(t, Config{HostKey: authorized(rsaKey)}, testAddr, rsaKey)
+		if err != nil || failure != nil {
+			t.Fatalf("err = %v, failure = %v", err, failure)
+		}
+		// RSA keys sign with SHA-2 nowadays; plain ssh-rsa is the fallback.
+		want := []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+		if !reflect.DeepEqual(algos, want) {
+			t.Errorf("algorithms = %q, want %q", algos, want)
+		}
+	})
+	t.Run("other type", func(t *testing.T) {
+		err, failure, _ := check(t, Config{HostKey: authorized(pinned)}, testAddr, rsaKey)
+		wantHostKeyError(t, err, failure, true, "host_key", ssh.FingerprintSHA256(pinned), ssh.FingerprintSHA256(rsaKey))
+	})
+}
+
+func TestHostKeysInsecure(t *testing.T) {
+	// insecure_ignore_host_key accepts anything, even against a pinned key
+	// and a missing file; the provider warns about it.
+	pinned := string(ssh.MarshalAuthorizedKey(newHostPublicKey(t)))
+	cfg := Config{InsecureIgnoreHostKey: true, HostKey: pinned, KnownHostsFile: filepath.Join(t.TempDir(), "none")}
+	err, failure, algos := check(t, cfg, testAddr, newHostPublicKey(t))
+	if err != nil || failure != nil || algos != nil {
+		t.Errorf("err = %v, failure = %v, algorithms = %q", err, failure, algos)
+	}
+}
+
+func TestHostKeyErrorDescribesNoKey(t *testing.T) {
+	e := &HostKeyError{Addr: testAddr, Source: "/k"}
+	if !strings.Contains(e.Error(), "no key") {
+		t.Errorf("Error() = %q", e)
+	}
+}
