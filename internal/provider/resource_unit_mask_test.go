@@ -512,9 +512,10 @@ func TestAccUnitMask_importNotMasked(t *testing.T) {
 func TestAccUnitMask_invalidNames(t *testing.T) {
 	env := testAccPreCheck(t, 1)
 	h := env.Hosts[0]
-	// Other tests' units (tfacc-*) come and go meanwhile; everything else
-	// must stay as it was.
-	listing := "ls -A /etc/systemd/system /run/systemd/system /tmp | grep -v '^tfacc-'"
+	// Other tests' units (tfacc-*) come and go meanwhile; everything else in
+	// the unit directories must stay as it was, and no name may have run a
+	// command (they would all create something called pwned).
+	listing := "ls -A /etc/systemd/system /run/systemd/system | grep -v '^tfacc-'; find / -xdev -name '*pwned*' 2>/dev/null"
 	before := env.MustRun(t, h, listing)
 	names := []string{
 		"cups", "cron.conf", "; touch /tmp/pwned", "x;touch /tmp/pwned.service", "$(touch /tmp/pwned).service",
@@ -540,7 +541,7 @@ func TestAccUnitMask_invalidNames(t *testing.T) {
 		Steps:                    steps,
 	})
 	if after := env.MustRun(t, h, listing); after != before {
-		t.Errorf("the host's unit directories or /tmp changed:\nbefore: %s\nafter:  %s", before, after)
+		t.Errorf("the host's unit directories changed, or a name ran a command:\nbefore: %s\nafter:  %s", before, after)
 	}
 }
 

@@ -17,7 +17,12 @@ func TestAccTestHosts_runtimeMask(t *testing.T) {
 			if got := strings.TrimSpace(env.MustRun(t, h, "cat /proc/1/comm")); got != "systemd" {
 				t.Fatalf("PID 1 is %q, want systemd", got)
 			}
-			unit := "cron.service"
+			// A real unit of the test's own, in the vendor directory that a
+			// runtime mask overrides, so no other test sees it come and go.
+			unit := fmt.Sprintf("tfacc-smoke-%d.service", i+1)
+			file := "/usr/local/lib/systemd/system/" + unit
+			env.MustRun(t, h, "mkdir -p /usr/local/lib/systemd/system && printf '[Service]\\nExecStart=/bin/sleep infinity\\n' > "+file+" && systemctl daemon-reload")
+			defer env.MustRun(t, h, "rm -f "+file+" && systemctl daemon-reload")
 			env.MustRun(t, h, "systemctl mask --runtime -- "+unit)
 			defer env.MustRun(t, h, "systemctl unmask --runtime -- "+unit)
 			if got := strings.TrimSpace(env.MustRun(t, h, "systemctl is-enabled -- "+unit+" || true")); got != "masked-runtime" {
