@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/sshtransport"
+	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
 )
 
 // Defaults, applied in Configure: provider schemas take no Default.
@@ -158,7 +159,9 @@ type providerData struct {
 	unknown     bool
 	defaultHost string
 	port        int
-	pool        *sshtransport.Pool
+	// runner reaches a host ("HOST:PORT"); Configure wires it to the SSH
+	// pool, tests to fakes.
+	runner func(addr string) systemd.Runner
 }
 
 func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -256,7 +259,7 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		addConfigError(&resp.Diagnostics, err)
 		return
 	}
-	data.pool = pool
+	data.runner = pool.Runner
 	resp.ResourceData, resp.DataSourceData = data, data
 }
 

@@ -130,7 +130,7 @@ func (r *unitMaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 }
 
 func (r *unitMaskResource) manager(addr string) systemd.Manager {
-	return systemd.Manager{Runner: r.data.pool.Runner(addr)}
+	return systemd.Manager{Runner: r.data.runner(addr)}
 }
 
 // target is where a planned or stored mask lives.
@@ -143,7 +143,7 @@ func (r *unitMaskResource) target(m unitMaskModel) (addr, name string, err error
 }
 
 func (r *unitMaskResource) ready(diags interface{ AddError(string, string) }) bool {
-	if r.data == nil || r.data.pool == nil {
+	if r.data == nil || r.data.runner == nil {
 		diags.AddError("Provider Not Configured",
 			"The systemd provider has no usable SSH configuration; check the provider block for errors or unknown values.")
 		return false
