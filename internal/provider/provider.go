@@ -159,6 +159,8 @@ type providerData struct {
 	unknown     bool
 	defaultHost string
 	port        int
+	// user is the login user: user-scope masks belong to it.
+	user string
 	// runner reaches a host ("HOST:PORT"); Configure wires it to the SSH
 	// pool, tests to fakes.
 	runner func(addr string) systemd.Runner
@@ -236,6 +238,7 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		SudoPassword:          str(cfg.SudoPassword, envSudoPassword, ""),
 		Timeout:               timeout,
 	}
+	data.user = tc.User
 	tc.Agent = boolean("agent", cfg.Agent, envAgent, tc.AgentSocket != "" && tc.PrivateKey == "" && tc.Password == "")
 	tc.Sudo = boolean("sudo", cfg.Sudo, envSudo, false) || tc.SudoPassword != ""
 	if resp.Diagnostics.HasError() {
