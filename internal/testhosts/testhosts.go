@@ -27,6 +27,10 @@ type Env struct {
 	KeyFile          string // client private key, authorized for root, deploy and operator
 	KnownHostsFile   string // every host's real keys
 	OperatorPassword string // sudo password of the operator user
+	CertKeyFile      string // a client key in no authorized_keys file…
+	CertFile         string // …whose certificate, from a CA every host trusts, logs in as root, deploy or operator
+	LingerUser       string // a user whose user manager runs from boot
+	StateDir         string // the harness's state directory
 }
 
 // PrivateKey returns the client key's contents.
@@ -80,6 +84,10 @@ func load() (Env, error) {
 	env.KeyFile = os.Getenv("TESTHOSTS_SSH_KEY")
 	env.KnownHostsFile = os.Getenv("TESTHOSTS_KNOWN_HOSTS")
 	env.OperatorPassword = os.Getenv("TESTHOSTS_OPERATOR_PASSWORD")
+	env.CertKeyFile = os.Getenv("TESTHOSTS_CERT_KEY")
+	env.CertFile = os.Getenv("TESTHOSTS_CERT")
+	env.LingerUser = os.Getenv("TESTHOSTS_LINGER_USER")
+	env.StateDir = os.Getenv("TESTHOSTS_STATE")
 	for name, v := range map[string]string{"TESTHOSTS_SSH_KEY": env.KeyFile, "TESTHOSTS_KNOWN_HOSTS": env.KnownHostsFile} {
 		if _, err := os.Stat(v); err != nil {
 			return env, fmt.Errorf("%s: %v", name, err)
