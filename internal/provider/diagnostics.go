@@ -50,7 +50,7 @@ func operationDetail(action, unit, addr string, err error) string {
 		fmt.Fprintf(&b, "%s.\n\nA local unit definition (an administrator's file, or one written by `systemctl edit --full`) "+
 			"is in the way, and systemctl never overwrites one. Nothing was changed on the host. Remove or rename %s "+
 			"if the unit should be masked (then `systemctl daemon-reload`), or stop managing this mask.\n\nsystemctl said: %s",
-			conflict, conflict.Layer.UnitPath(conflict.Name), conflict.Stderr)
+			conflict, conflict.Path(), conflict.Stderr)
 	case errors.As(err, &command):
 		b.WriteString(command.Error())
 		if command.AccessDenied() {

@@ -11,6 +11,7 @@ import (
 // and turns systemctl's answers into typed errors.
 type Manager struct {
 	Runner Runner
+	Scope  Scope // ScopeSystem unless set
 }
 
 // CommandError is a command that ran and failed.
@@ -36,23 +37,42 @@ func (e *CommandError) AccessDenied() bool {
 		strings.Contains(s, "authentication required")
 }
 
+// NoUserManager reports whether systemctl --user found no user manager to
+// talk to: the user needs lingering, or a session with pam_systemd.
+func (e *CommandError) NoUserManager() bool {
+	return strings.Contains(e.Stderr, "Failed to connect to bus") || strings.Contains(e.Stderr, "XDG_RUNTIME_DIR")
+}
+
 // UnitFileExistsError is a mask refused because the layer holds a real unit
 // file under the unit's name; systemctl never overwrites one, nor do we.
 type UnitFileExistsError struct {
 	Name   string
 	Layer  Layer
+	Scope  Scope
 	Stderr string
 }
 
+// Path is the unit file in the way.
+func (e *UnitFileExistsError) Path() string { return e.Scope.UnitPath(e.Layer, e.Name) }
+
 func (e *UnitFileExistsError) Error() string {
 	return fmt.Sprintf("%s is a real unit file, not a mask, so %s cannot be masked in the %s layer without deleting it",
-		e.Layer.UnitPath(e.Name), e.Name, e.Layer)
+		e.Path(), e.Name, e.Layer)
 }
 
 // Mask puts a mask on name in layer. It is idempotent: a unit already masked
 // there (by a link, or by an empty file) is left as it is.
 func (m Manager) Mask(ctx context.Context, name string, layer Layer) error {
-	cmd := MaskCommand(name, layer)
+	return m.mask(ctx, name, layer, false)
+}
+
+// MaskNow masks like Mask and also stops the unit (systemctl mask --now).
+func (m Manager) MaskNow(ctx context.Context, name string, layer Layer) error {
+	return m.mask(ctx, name, layer, true)
+}
+
+func (m Manager) mask(ctx context.Context, name string, layer Layer, now bool) error {
+	cmd := m.Scope.MaskCommand(name, layer, now)
 	res, err := m.Runner.Run(ctx, cmd)
 	if err != nil {
 		return err
@@ -68,7 +88,7 @@ func (m Manager) Mask(ctx context.Context, name string, layer Layer) error {
 		if err == nil && states[name].Masked(layer) {
 			return nil
 		}
-		return &UnitFileExistsError{Name: name, Layer: layer, Stderr: stderr}
+		return &UnitFileExistsError{Name: name, Layer: layer, Scope: m.Scope, Stderr: stderr}
 	}
 	return &CommandError{Command: cmd, ExitCode: res.ExitCode, Stderr: stderr}
 }
@@ -76,7 +96,7 @@ func (m Manager) Mask(ctx context.Context, name string, layer Layer) error {
 // Unmask removes the mask of name in layer, and only that one. Unmasking a
 // unit that is not masked succeeds, as with systemctl.
 func (m Manager) Unmask(ctx context.Context, name string, layer Layer) error {
-	cmd := UnmaskCommand(name, layer)
+	cmd := m.Scope.UnmaskCommand(name, layer)
 	res, err := m.Runner.Run(ctx, cmd)
 	if err != nil {
 		return err
@@ -89,7 +109,7 @@ func (m Manager) Unmask(ctx context.Context, name string, layer Layer) error {
 
 // State reads what both layers hold for each named unit, in one command.
 func (m Manager) State(ctx context.Context, names ...string) (map[string]MaskState, error) {
-	cmd := ProbeCommand(names...)
+	cmd := m.Scope.ProbeCommand(names...)
 	res, err := m.Runner.Run(ctx, cmd)
 	if err != nil {
 		return nil, err
@@ -97,7 +117,7 @@ func (m Manager) State(ctx context.Context, names ...string) (map[string]MaskSta
 	if res.ExitCode != 0 {
 		return nil, &CommandError{Command: cmd, ExitCode: res.ExitCode, Stderr: cleanStderr(res.Stderr)}
 	}
-	return ParseProbe(res.Stdout, names)
+	return m.Scope.ParseProbe(res.Stdout, names)
 }
 
 func cleanStderr(b []byte) string {

@@ -72,6 +72,11 @@ var entryByWord = map[string]Entry{
 // answer that is complete and exactly about the names asked, so that a
 // truncated or garbled answer is an error rather than a false "not masked".
 func ParseProbe(out []byte, names []string) (map[string]MaskState, error) {
+	return ScopeSystem.ParseProbe(out, names)
+}
+
+// ParseProbe reads the answer of s.ProbeCommand(names...).
+func (s Scope) ParseProbe(out []byte, names []string) (map[string]MaskState, error) {
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
 	want := len(names)*len(Layers) + 1
 	if len(lines) != want || lines[len(lines)-1] != "end" {
@@ -85,8 +90,8 @@ func ParseProbe(out []byte, names []string) (map[string]MaskState, error) {
 			line := lines[i*len(Layers)+j]
 			word, path, ok := strings.Cut(line, "\t")
 			entry, known := entryByWord[word]
-			if !ok || !known || path != layer.UnitPath(name) {
-				return nil, fmt.Errorf("unexpected line %d in the answer about %s: %q", i*len(Layers)+j+1, layer.UnitPath(name), truncate(line, 200))
+			if !ok || !known || !s.matchesPath(layer, name, path) {
+				return nil, fmt.Errorf("unexpected line %d in the answer about %s: %q", i*len(Layers)+j+1, s.UnitPath(layer, name), truncate(line, 200))
 			}
 			if layer == Runtime {
 				st.Runtime = entry
