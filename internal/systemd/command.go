@@ -42,7 +42,9 @@ type Runner interface {
 }
 
 // MaskCommand is `systemctl mask [--runtime] -- NAME` for the system manager.
-func MaskCommand(name string, layer Layer) Command { return ScopeSystem.MaskCommand(name, layer, false) }
+func MaskCommand(name string, layer Layer) Command {
+	return ScopeSystem.MaskCommand(name, layer, false)
+}
 
 // UnmaskCommand is `systemctl unmask [--runtime] -- NAME` for the system
 // manager.
