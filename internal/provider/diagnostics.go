@@ -26,7 +26,8 @@ func addConfigError(diags *diag.Diagnostics, err error) {
 
 // operationDetail explains a failed operation on a unit: what was attempted
 // where, why it failed, and what to change.
-func operationDetail(action, unit, addr string, err error) string {
+func operationDetail(action string, target maskTarget, err error) string {
+	unit, addr := target.describe(), target.addr
 	var (
 		b        strings.Builder
 		hostKey  *sshtransport.HostKeyError
@@ -53,7 +54,10 @@ func operationDetail(action, unit, addr string, err error) string {
 			conflict, conflict.Path(), conflict.Stderr)
 	case errors.As(err, &command):
 		b.WriteString(command.Error())
-		if command.AccessDenied() {
+		if target.scope == systemd.ScopeUser && command.NoUserManager() {
+			fmt.Fprintf(&b, "\n\n%s has no running user manager to talk to: enable lingering (`loginctl enable-linger %s`), "+
+				"and make sure the host has libpam-systemd and dbus-user-session.", target.user, target.user)
+		} else if command.AccessDenied() {
 			b.WriteString("\n\nThe login user may not change system units: connect as root, or set the provider's `sudo` (or `sudo_password`).")
 		}
 	default:

@@ -54,8 +54,16 @@ func TestOperationDetail(t *testing.T) {
 			[]string{"cannot read", "`known_hosts_file`"}, nil},
 		{"other", errors.New("something else"), []string{"something else"}, nil},
 	}
+	// A user unit whose user has no running manager gets the lingering hint.
+	userBus := operationDetail("Masking", maskTarget{addr: "h:22", scope: systemd.ScopeUser, user: "alice", name: "x.service"},
+		&systemd.CommandError{Command: mask, ExitCode: 1, Stderr: "Failed to connect to bus: No medium found"})
+	for _, w := range []string{"x.service (user unit of alice) on h:22", "loginctl enable-linger alice"} {
+		if !strings.Contains(userBus, w) {
+			t.Errorf("user-scope detail does not mention %q:\n%s", w, userBus)
+		}
+	}
 	for _, tt := range tests {
-		got := operationDetail("Masking", "x.service", "h:22", tt.err)
+		got := operationDetail("Masking", maskTarget{addr: "h:22", name: "x.service"}, tt.err)
 		if !strings.HasPrefix(got, "Masking x.service on h:22 failed.") {
 			t.Errorf("%s: detail does not say what failed where: %q", tt.what, got)
 		}

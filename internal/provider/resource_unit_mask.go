@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -36,6 +39,8 @@ type unitMaskModel struct {
 	Name    types.String `tfsdk:"name"`
 	Runtime types.Bool   `tfsdk:"runtime"`
 	Host    types.String `tfsdk:"host"`
+	Scope   types.String `tfsdk:"scope"`
+	Stop    types.Bool   `tfsdk:"stop"`
 }
 
 func (r *unitMaskResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -51,8 +56,9 @@ func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"so a mask removed or moved behind Terraform's back shows up in the next plan.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "`HOST:PORT/NAME`: the host the mask lives on and the unit it masks.",
-				Computed:            true,
+				MarkdownDescription: "Where the mask lives and what it masks: `HOST:PORT/NAME` for a system unit, " +
+					"`HOST:PORT/global/NAME` and `HOST:PORT/user:USER/NAME` for the other scopes.",
+				Computed: true,
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "The unit to mask, written in full with its type suffix, as in systemd.unit(5): " +
@@ -67,6 +73,8 @@ func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "`false` (the default): a persistent mask, `/etc/systemd/system/NAME` → `/dev/null` " +
 					"(`systemctl mask`). `true`: a runtime mask, `/run/systemd/system/NAME` → `/dev/null` " +
 					"(`systemctl mask --runtime`), gone at the next reboot (the next plan then creates it again). " +
+					"For the `user` scope the directories are `~/.config/systemd/user` and `$XDG_RUNTIME_DIR/systemd/user`; " +
+					"for `global`, `/etc/systemd/user` and `/run/systemd/user`. " +
 					"Changing it updates in place: the new mask is created before the old one is removed, so the unit is never unmasked in between.",
 				Optional: true,
 				Computed: true,
@@ -79,6 +87,26 @@ func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Optional:      true,
 				Validators:    []validator.String{hostValidator{}},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"scope": schema.StringAttribute{
+				MarkdownDescription: "Which manager's unit to mask: `system` (the default; `systemctl`), `user` (the login " +
+					"user's own units, `systemctl --user`, run as that user and never through sudo; its user manager must be " +
+					"running, e.g. with `loginctl enable-linger USER`), or `global` (every user's units, `systemctl --global`, " +
+					"which needs root or `sudo`). Changing it replaces the resource.",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString("system"),
+				Validators:    []validator.String{stringvalidator.OneOf(systemd.ScopeNames...)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"stop": schema.BoolAttribute{
+				MarkdownDescription: "Also stop the unit when masking it (`systemctl mask --now`); a masked unit that is " +
+					"running otherwise keeps running until it stops. Defaults to `false`. Changing it later only changes " +
+					"state: it stops nothing then. Unmasking never starts the unit again. Ignored for the `global` scope, " +
+					"which has no running manager.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
 			},
 		},
 	}
@@ -97,9 +125,9 @@ func (r *unitMaskResource) Configure(_ context.Context, req resource.ConfigureRe
 }
 
 // ModifyPlan records the target in the planned id. When the effective
-// target moves (the provider's host or port changed under a resource that
-// names no host of its own), the plan replaces the resource, so that the old
-// host is unmasked rather than forgotten.
+// target moves (the provider's host, port or user changed under a resource
+// that names no host of its own), the plan replaces the resource, so that the
+// old mask is removed rather than forgotten.
 func (r *unitMaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
@@ -109,16 +137,16 @@ func (r *unitMaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if r.data.unknown || plan.Host.IsUnknown() || plan.Name.IsUnknown() {
+	if r.data.unknown || plan.Host.IsUnknown() || plan.Name.IsUnknown() || plan.Scope.IsUnknown() {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringUnknown())...)
 		return
 	}
-	addr, err := r.data.address(plan.Host)
+	target, err := r.plannedTarget(plan)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("host"), "No Host to Connect To", err.Error())
 		return
 	}
-	id := formatMaskID(addr, plan.Name.ValueString())
+	id := target.id()
 	if !req.State.Raw.IsNull() {
 		var state unitMaskModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -129,20 +157,34 @@ func (r *unitMaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), id)...)
 }
 
-func (r *unitMaskResource) manager(addr string) systemd.Manager {
-	return systemd.Manager{Runner: r.data.runner(addr)}
-}
-
-// target is where a planned or stored mask lives.
-func (r *unitMaskResource) target(m unitMaskModel) (addr, name string, err error) {
-	if !m.ID.IsNull() && !m.ID.IsUnknown() {
-		return parseMaskID(m.ID.ValueString())
+// plannedTarget is where a planned mask goes, from its attributes.
+func (r *unitMaskResource) plannedTarget(m unitMaskModel) (maskTarget, error) {
+	addr, err := r.data.address(m.Host)
+	if err != nil {
+		return maskTarget{}, err
 	}
-	addr, err = r.data.address(m.Host)
-	return addr, m.Name.ValueString(), err
+	scope, err := systemd.ParseScope(m.Scope.ValueString())
+	if err != nil {
+		return maskTarget{}, err
+	}
+	t := maskTarget{addr: addr, scope: scope, name: m.Name.ValueString()}
+	if scope == systemd.ScopeUser {
+		t.user = r.data.user
+	}
+	return t, nil
 }
 
-func (r *unitMaskResource) ready(diags interface{ AddError(string, string) }) bool {
+// storedTarget is where a mask in state lives: its id says.
+func storedTarget(m unitMaskModel, diags *diag.Diagnostics) (maskTarget, bool) {
+	t, err := parseMaskID(m.ID.ValueString())
+	if err != nil {
+		diags.AddError("Invalid Resource ID", err.Error())
+		return maskTarget{}, false
+	}
+	return t, true
+}
+
+func (r *unitMaskResource) ready(diags *diag.Diagnostics) bool {
 	if r.data == nil || r.data.runner == nil {
 		diags.AddError("Provider Not Configured",
 			"The systemd provider has no usable SSH configuration; check the provider block for errors or unknown values.")
@@ -151,25 +193,35 @@ func (r *unitMaskResource) ready(diags interface{ AddError(string, string) }) bo
 	return true
 }
 
+func logContext(ctx context.Context, t maskTarget) context.Context {
+	ctx = tflog.SetField(ctx, "host", t.addr)
+	ctx = tflog.SetField(ctx, "unit", t.name)
+	return tflog.SetField(ctx, "scope", t.scope.String())
+}
+
 func (r *unitMaskResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan unitMaskModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() || !r.ready(&resp.Diagnostics) {
 		return
 	}
-	addr, name, err := r.target(plan)
+	target, err := r.plannedTarget(plan)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("host"), "No Host to Connect To", err.Error())
 		return
 	}
+	ctx = logContext(ctx, target)
 	layer := systemd.LayerFor(plan.Runtime.ValueBool())
-	ctx = tflog.SetField(ctx, "host", addr)
-	ctx = tflog.SetField(ctx, "unit", name)
-	if err := r.manager(addr).Mask(ctx, name, layer); err != nil {
-		resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+layer.String()+")", name, addr, err))
+	mgr := target.manager(r.data)
+	mask := mgr.Mask
+	if plan.Stop.ValueBool() {
+		mask = mgr.MaskNow
+	}
+	if err := mask(ctx, target.name, layer); err != nil {
+		resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+layer.String()+")", target, err))
 		return
 	}
-	plan.ID = types.StringValue(formatMaskID(addr, name))
+	plan.ID = types.StringValue(target.id())
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
@@ -180,31 +232,31 @@ func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if resp.Diagnostics.HasError() || !r.ready(&resp.Diagnostics) {
 		return
 	}
-	addr, name, err := parseMaskID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Resource ID", err.Error())
+	target, ok := storedTarget(state, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	ctx = tflog.SetField(ctx, "host", addr)
-	ctx = tflog.SetField(ctx, "unit", name)
-	states, err := r.manager(addr).State(ctx, name)
+	ctx = logContext(ctx, target)
+	states, err := target.manager(r.data).State(ctx, target.name)
 	if err != nil {
 		// The state stays as it is: a host that is down has not lost its masks.
-		resp.Diagnostics.AddError("Unable to Read Unit Mask", operationDetail("Reading the mask state of", name, addr, err))
+		resp.Diagnostics.AddError("Unable to Read Unit Mask", operationDetail("Reading the mask state of", target, err))
 		return
 	}
-	layer, masked := states[name].Reconcile(systemd.LayerFor(state.Runtime.ValueBool()))
+	layer, masked := states[target.name].Reconcile(systemd.LayerFor(state.Runtime.ValueBool()))
 	if !masked {
 		tflog.Info(ctx, "unit is no longer masked on the host; removing it from state")
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	state.Runtime = types.BoolValue(layer == systemd.Runtime)
+	state.Scope = types.StringValue(target.scope.String())
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
-// Update can only change the layer: the new mask goes on before the old one
-// comes off, so the unit is never unmasked in between.
+// Update can change the layer, and stop, which is state only: the new mask
+// goes on before the old one comes off, so the unit is never unmasked in
+// between.
 func (r *unitMaskResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state unitMaskModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -212,26 +264,25 @@ func (r *unitMaskResource) Update(ctx context.Context, req resource.UpdateReques
 	if resp.Diagnostics.HasError() || !r.ready(&resp.Diagnostics) {
 		return
 	}
-	addr, name, err := parseMaskID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Resource ID", err.Error())
+	target, ok := storedTarget(state, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	ctx = tflog.SetField(ctx, "host", addr)
-	ctx = tflog.SetField(ctx, "unit", name)
+	ctx = logContext(ctx, target)
 	plan.ID = state.ID
 	from, to := systemd.LayerFor(state.Runtime.ValueBool()), systemd.LayerFor(plan.Runtime.ValueBool())
 	if from != to {
-		mgr := r.manager(addr)
-		if err := mgr.Mask(ctx, name, to); err != nil {
-			resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+to.String()+")", name, addr, err))
+		mgr := target.manager(r.data)
+		if err := mgr.Mask(ctx, target.name, to); err != nil {
+			resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+to.String()+")", target, err))
 			resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 			return
 		}
-		if err := mgr.Unmask(ctx, name, from); err != nil {
+		if err := mgr.Unmask(ctx, target.name, from); err != nil {
 			// The new mask is in place and now managed; the old one stays.
-			resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Removing the "+from.String()+" mask of", name, addr, err)+
-				fmt.Sprintf("\n\nThe %s mask is in place and managed by Terraform; the %s one (%s) remains and is not managed.", to, from, from.UnitPath(name)))
+			resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Removing the "+from.String()+" mask of", target, err)+
+				fmt.Sprintf("\n\nThe %s mask is in place and managed by Terraform; the %s one (%s) remains and is not managed.",
+					to, from, target.scope.UnitPath(from, target.name)))
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -245,74 +296,82 @@ func (r *unitMaskResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() || !r.ready(&resp.Diagnostics) {
 		return
 	}
-	addr, name, err := parseMaskID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Resource ID", err.Error())
+	target, ok := storedTarget(state, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	ctx = tflog.SetField(ctx, "host", addr)
-	ctx = tflog.SetField(ctx, "unit", name)
+	ctx = logContext(ctx, target)
 	layer := systemd.LayerFor(state.Runtime.ValueBool())
-	mgr := r.manager(addr)
-	if err := mgr.Unmask(ctx, name, layer); err != nil {
-		resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Unmasking ("+layer.String()+")", name, addr, err))
+	mgr := target.manager(r.data)
+	if err := mgr.Unmask(ctx, target.name, layer); err != nil {
+		resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Unmasking ("+layer.String()+")", target, err))
 		return
 	}
-	states, err := mgr.State(ctx, name)
+	states, err := mgr.State(ctx, target.name)
 	if err != nil {
 		tflog.Debug(ctx, "could not check the other layer after unmasking", map[string]any{"error": err.Error()})
 		return
 	}
-	if other := layer.Other(); states[name].Masked(other) {
+	if other := layer.Other(); states[target.name].Masked(other) {
 		resp.Diagnostics.AddWarning("Unit Still Masked",
 			fmt.Sprintf("The %s mask of %s on %s is removed, but %s (a %s mask that Terraform does not manage) still masks it.",
-				layer, name, addr, other.UnitPath(name), other))
+				layer, target.describe(), target.addr, target.scope.UnitPath(other, target.name), other))
 	}
 }
 
-// ImportState accepts NAME (the provider's host), HOST/NAME or
-// HOST:PORT/NAME; host is set exactly as the ID spells it.
+// ImportState accepts NAME (the provider's host), HOST/NAME, HOST:PORT/NAME
+// and HOST[:PORT]/SCOPE/NAME; host is set exactly as the ID spells it.
 func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if !r.ready(&resp.Diagnostics) {
 		return
 	}
-	hostText, name, err := parseImportID(req.ID)
+	imp, err := parseImportID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", err.Error())
 		return
 	}
-	if err := systemd.ValidateUnitName(name); err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q (NAME, HOST/NAME or HOST:PORT/NAME): %s.", req.ID, err))
+	if err := systemd.ValidateUnitName(imp.name); err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q (%s): %s.", req.ID, importForms, err))
+		return
+	}
+	if imp.scope == systemd.ScopeUser && imp.user != "" && imp.user != r.data.user {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf(
+			"Import ID %q names user %q, but this provider logs in as %q: user units are managed as their own user. "+
+				"Import with a provider configured for %q.", req.ID, imp.user, r.data.user, imp.user))
 		return
 	}
 	host := types.StringNull()
-	if hostText != "" {
-		host = types.StringValue(hostText)
+	if imp.host != "" {
+		host = types.StringValue(imp.host)
 	}
-	addr, err := r.data.address(host)
+	model := unitMaskModel{
+		Name:  types.StringValue(imp.name),
+		Host:  host,
+		Scope: types.StringValue(imp.scope.String()),
+		Stop:  types.BoolValue(false),
+	}
+	target, err := r.plannedTarget(model)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q names no host, and %s", req.ID, err))
 		return
 	}
-	states, err := r.manager(addr).State(ctx, name)
+	states, err := target.manager(r.data).State(ctx, target.name)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Import Unit Mask", operationDetail("Reading the mask state of", name, addr, err))
+		resp.Diagnostics.AddError("Unable to Import Unit Mask", operationDetail("Reading the mask state of", target, err))
 		return
 	}
 	// Both layers masked: the persistent one is the one to manage.
-	layer, masked := states[name].Reconcile(systemd.Persistent)
+	layer, masked := states[target.name].Reconcile(systemd.Persistent)
 	if !masked {
+		st := states[target.name]
 		resp.Diagnostics.AddError("Cannot Import Unit Mask",
 			fmt.Sprintf("%s is not masked on %s: neither %s nor %s is a mask (they hold: %s, %s). "+
 				"Nothing to import; to mask it, declare the resource and apply.",
-				name, addr, systemd.Persistent.UnitPath(name), systemd.Runtime.UnitPath(name),
-				states[name].Persistent, states[name].Runtime))
+				target.describe(), target.addr, target.scope.UnitPath(systemd.Persistent, target.name),
+				target.scope.UnitPath(systemd.Runtime, target.name), st.Persistent, st.Runtime))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, unitMaskModel{
-		ID:      types.StringValue(formatMaskID(addr, name)),
-		Name:    types.StringValue(name),
-		Runtime: types.BoolValue(layer == systemd.Runtime),
-		Host:    host,
-	})...)
+	model.ID = types.StringValue(target.id())
+	model.Runtime = types.BoolValue(layer == systemd.Runtime)
+	resp.Diagnostics.Append(resp.State.Set(ctx, model)...)
 }

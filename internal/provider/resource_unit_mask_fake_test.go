@@ -103,6 +103,8 @@ func maskValue(typ tftypes.Object, unit string, runtime bool) tftypes.Value {
 		"name":    tftypes.NewValue(tftypes.String, unit),
 		"runtime": tftypes.NewValue(tftypes.Bool, runtime),
 		"host":    tftypes.NewValue(tftypes.String, nil),
+		"scope":   tftypes.NewValue(tftypes.String, "system"),
+		"stop":    tftypes.NewValue(tftypes.Bool, false),
 	})
 }
 

@@ -5,28 +5,38 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
 )
 
 func TestParseImportID(t *testing.T) {
 	tests := []struct {
-		id, host, name string
+		id   string
+		want importID
 	}{
 		// No host: the provider's host applies.
-		{"cron.service", "", "cron.service"},
-		{"getty@tty1.service", "", "getty@tty1.service"},
-		{"web1/cron.service", "web1", "cron.service"},
-		{"web1:2222/cron.service", "web1:2222", "cron.service"},
-		{"10.0.0.1/cron.service", "10.0.0.1", "cron.service"},
-		{"[::1]:22/cron.service", "[::1]:22", "cron.service"},
-		{"[::1]/cron.service", "[::1]", "cron.service"},
+		{"cron.service", importID{name: "cron.service"}},
+		{"getty@tty1.service", importID{name: "getty@tty1.service"}},
+		{"web1/cron.service", importID{host: "web1", name: "cron.service"}},
+		{"web1:2222/cron.service", importID{host: "web1:2222", name: "cron.service"}},
+		{"10.0.0.1/cron.service", importID{host: "10.0.0.1", name: "cron.service"}},
+		{"[::1]:22/cron.service", importID{host: "[::1]:22", name: "cron.service"}},
+		{"[::1]/cron.service", importID{host: "[::1]", name: "cron.service"}},
 		// The host is kept as written, so the imported host attribute
 		// matches the configuration.
-		{"Web1.Example.com/cron.service", "Web1.Example.com", "cron.service"},
+		{"Web1.Example.com/cron.service", importID{host: "Web1.Example.com", name: "cron.service"}},
+		// Scopes, with the provider's host when HOST is empty.
+		{"web1/system/cron.service", importID{host: "web1", name: "cron.service"}},
+		{"web1:22/global/a.service", importID{host: "web1:22", scope: systemd.ScopeGlobal, name: "a.service"}},
+		{"/user/a.service", importID{scope: systemd.ScopeUser, name: "a.service"}},
+		{"web1/user:alice/a.service", importID{host: "web1", scope: systemd.ScopeUser, user: "alice", name: "a.service"}},
+		// A unit name may contain ':', and "global" may be a host name.
+		{"global/user:x.service", importID{host: "global", name: "user:x.service"}},
 	}
 	for _, tt := range tests {
-		host, name, err := parseImportID(tt.id)
-		if err != nil || host != tt.host || name != tt.name {
-			t.Errorf("parseImportID(%q) = %q, %q, %v; want %q, %q", tt.id, host, name, err, tt.host, tt.name)
+		got, err := parseImportID(tt.id)
+		if err != nil || got != tt.want {
+			t.Errorf("parseImportID(%q) = %+v, %v; want %+v", tt.id, got, err, tt.want)
 		}
 	}
 }
@@ -41,11 +51,14 @@ func TestParseImportIDRefuses(t *testing.T) {
 		{"web1:0/cron.service", "1-65535"},
 		{"web1:/cron.service", "empty port"},
 		{"$(id)/cron.service", "host names may only contain"},
+		{"web1/users/a.service", "not one of system, user, global"},
+		{"web1/user:/a.service", "user:USER"},
+		{"a/b/c/d.service", "too many '/'"},
 	}
 	for _, tt := range tests {
-		host, name, err := parseImportID(tt.id)
+		got, err := parseImportID(tt.id)
 		if err == nil {
-			t.Errorf("parseImportID(%q) = %q, %q; want an error", tt.id, host, name)
+			t.Errorf("parseImportID(%q) = %+v; want an error", tt.id, got)
 			continue
 		}
 		// The error quotes the whole ID so the user sees what was read.
@@ -57,29 +70,33 @@ func TestParseImportIDRefuses(t *testing.T) {
 
 func TestMaskIDRoundTrip(t *testing.T) {
 	tests := []struct {
-		addr, name, id string
+		target maskTarget
+		id     string
 	}{
-		{"web1:22", "cron.service", "web1:22/cron.service"},
-		{"10.0.0.1:2222", "getty@tty1.service", "10.0.0.1:2222/getty@tty1.service"},
-		{"[::1]:22", `foo\x2dbar.mount`, `[::1]:22/foo\x2dbar.mount`},
-		{"[fe80::1%eth0]:22", "a@b@c.service", "[fe80::1%eth0]:22/a@b@c.service"},
+		{maskTarget{addr: "web1:22", name: "cron.service"}, "web1:22/cron.service"},
+		{maskTarget{addr: "10.0.0.1:2222", name: "getty@tty1.service"}, "10.0.0.1:2222/getty@tty1.service"},
+		{maskTarget{addr: "[::1]:22", name: `foo\x2dbar.mount`}, `[::1]:22/foo\x2dbar.mount`},
+		{maskTarget{addr: "[fe80::1%eth0]:22", name: "a@b@c.service"}, "[fe80::1%eth0]:22/a@b@c.service"},
+		{maskTarget{addr: "web1:22", scope: systemd.ScopeGlobal, name: "a.service"}, "web1:22/global/a.service"},
+		{maskTarget{addr: "web1:22", scope: systemd.ScopeUser, user: "alice", name: "a.service"}, "web1:22/user:alice/a.service"},
+		{maskTarget{addr: "web1:22", name: "user:x.service"}, "web1:22/user:x.service"},
 	}
 	for _, tt := range tests {
-		if got := formatMaskID(tt.addr, tt.name); got != tt.id {
-			t.Errorf("formatMaskID(%q, %q) = %q, want %q", tt.addr, tt.name, got, tt.id)
+		if got := tt.target.id(); got != tt.id {
+			t.Errorf("%+v.id() = %q, want %q", tt.target, got, tt.id)
 		}
-		addr, name, err := parseMaskID(tt.id)
-		if err != nil || addr != tt.addr || name != tt.name {
-			t.Errorf("parseMaskID(%q) = %q, %q, %v; want %q, %q", tt.id, addr, name, err, tt.addr, tt.name)
+		got, err := parseMaskID(tt.id)
+		if err != nil || got != tt.target {
+			t.Errorf("parseMaskID(%q) = %+v, %v; want %+v", tt.id, got, err, tt.target)
 		}
 	}
 }
 
 func TestParseMaskIDRefuses(t *testing.T) {
-	for _, id := range []string{"", "x", "cron.service", "host:22/", "/cron.service", "/"} {
-		addr, name, err := parseMaskID(id)
+	for _, id := range []string{"", "x", "cron.service", "host:22/", "/cron.service", "/", "h:22/system/a.service", "h:22/user:/a.service", "h:22//a.service", "h/x/y/z"} {
+		got, err := parseMaskID(id)
 		if err == nil {
-			t.Errorf("parseMaskID(%q) = %q, %q; want an error", id, addr, name)
+			t.Errorf("parseMaskID(%q) = %+v; want an error", id, got)
 			continue
 		}
 		if !strings.Contains(err.Error(), "HOST:PORT/NAME") {
