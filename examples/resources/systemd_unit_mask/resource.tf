@@ -11,6 +11,24 @@ resource "systemd_unit_mask" "packagekit" {
   runtime = true
 }
 
+# Mask and stop at once (systemctl mask --now): the unit stops if it runs.
+resource "systemd_unit_mask" "bluetooth" {
+  name = "bluetooth.service"
+  stop = true
+}
+
+# A unit of the login user's own manager (systemctl --user), and one masked
+# for every user's manager (systemctl --global).
+resource "systemd_unit_mask" "tracker" {
+  name  = "tracker-miner-fs-3.service"
+  scope = "user"
+}
+
+resource "systemd_unit_mask" "pulseaudio_everyone" {
+  name  = "pulseaudio.socket"
+  scope = "global"
+}
+
 # One instance of a template unit: no login prompt on the first console.
 resource "systemd_unit_mask" "getty_tty1" {
   name = "getty@tty1.service"
