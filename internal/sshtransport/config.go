@@ -5,6 +5,7 @@
 package sshtransport
 
 import (
+	"bytes"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ type Config struct {
 	User                  string
 	PrivateKey            string // key contents, OpenSSH or PEM
 	PrivateKeyPassphrase  string
+	Certificate           string // OpenSSH user certificate for PrivateKey (or an agent key), authorized_keys format
 	Password              string
 	Agent                 bool
 	AgentSocket           string // SSH_AUTH_SOCK
@@ -32,10 +34,31 @@ type Config struct {
 	Sudo                  bool
 	SudoPassword          string
 	Timeout               time.Duration
+	// Bastion, when set, is the jump host that every connection to a target
+	// is tunnelled through (direct-tcpip).
+	Bastion *Bastion
+}
+
+// Bastion is a jump host. Its settings are complete: the provider applies
+// its defaults (the targets' user, key, password, known_hosts file) before
+// building it. It shares the targets' agent (Config.AgentSocket) and
+// Timeout.
+type Bastion struct {
+	Addr                  string // HOST:PORT
+	User                  string
+	PrivateKey            string
+	PrivateKeyPassphrase  string
+	Certificate           string
+	Password              string
+	Agent                 bool
+	KnownHostsFile        string
+	HostKey               string
+	InsecureIgnoreHostKey bool
 }
 
 // ConfigError is a configuration that cannot work; Attribute names the
-// provider attribute to change.
+// provider attribute to change ("bastion.private_key" for one in the
+// bastion block).
 type ConfigError struct {
 	Attribute string
 	Err       error
@@ -56,32 +79,127 @@ func (c Config) sudoArgv() []string {
 	return nil
 }
 
+// credentials are one hop's ways to log in.
+type credentials struct {
+	prefix      string // attribute prefix of the hop's own settings: "" or "bastion."
+	privateKey  string
+	passphrase  string
+	certificate string
+	password    string
+	agent       bool
+}
+
+func (c Config) credentials() credentials {
+	return credentials{privateKey: c.PrivateKey, passphrase: c.PrivateKeyPassphrase, certificate: c.Certificate, password: c.Password, agent: c.Agent}
+}
+
+func (b Bastion) credentials() credentials {
+	return credentials{prefix: "bastion.", privateKey: b.PrivateKey, passphrase: b.PrivateKeyPassphrase, certificate: b.Certificate, password: b.Password, agent: b.Agent}
+}
+
 // authMethods builds the client's authentication from the config; key
 // parsing errors surface here, at configuration time, before any host is
 // touched.
 func (c Config) authMethods() ([]ssh.AuthMethod, func() error, error) {
-	var methods []ssh.AuthMethod
+	var keyring agent.ExtendedAgent
 	closeFn := func() error { return nil }
-	if c.PrivateKey != "" {
-		signer, err := parsePrivateKey(c.PrivateKey, c.PrivateKeyPassphrase)
+	if c.Agent {
+		a, closeAgent, err := openAgent(c.AgentSocket)
 		if err != nil {
 			return nil, nil, err
 		}
-		methods = append(methods, ssh.PublicKeys(signer))
+		keyring, closeFn = a, closeAgent
 	}
-	if c.Agent {
-		if c.AgentSocket == "" {
-			return nil, nil, &ConfigError{Attribute: "agent", Err: errors.New("agent is true but SSH_AUTH_SOCK is not set: start ssh-agent, or give private_key or password")}
+	methods, err := c.credentials().authMethods(keyring)
+	if err != nil {
+		_ = closeFn()
+		return nil, nil, err
+	}
+	return methods, closeFn, nil
+}
+
+// openAgent connects to the ssh-agent at socket, once per provider: its
+// client is safe for concurrent use.
+func openAgent(socket string) (agent.ExtendedAgent, func() error, error) {
+	if socket == "" {
+		return nil, nil, &ConfigError{Attribute: "agent", Err: errors.New("agent is true but SSH_AUTH_SOCK is not set: start ssh-agent, or give private_key or password")}
+	}
+	conn, err := net.Dial("unix", socket)
+	if err != nil {
+		return nil, nil, &ConfigError{Attribute: "agent", Err: fmt.Errorf("cannot reach the ssh-agent at SSH_AUTH_SOCK=%s: %w", socket, err)}
+	}
+	return agent.NewClient(conn), conn.Close, nil
+}
+
+// authMethods builds one "publickey" method holding every key (x/crypto
+// tries each method name only once, so the private key and the agent's keys
+// must share one), then password and keyboard-interactive. keyring is the
+// agent, when cr.agent is set.
+func (cr credentials) authMethods(keyring agent.ExtendedAgent) ([]ssh.AuthMethod, error) {
+	var (
+		static []ssh.Signer
+		cert   *ssh.Certificate
+		err    error
+	)
+	if cr.certificate != "" {
+		if cert, err = parseCertificate(cr.certificate, cr.prefix+"certificate"); err != nil {
+			return nil, err
 		}
-		conn, err := net.Dial("unix", c.AgentSocket)
+		if cr.privateKey == "" && !cr.agent {
+			return nil, &ConfigError{Attribute: cr.prefix + "certificate", Err: errors.New("a certificate needs its private key: set private_key (or use the ssh-agent holding the key)")}
+		}
+	}
+	if cr.privateKey != "" {
+		signer, err := parsePrivateKey(cr.privateKey, cr.passphrase, cr.prefix+"private_key")
 		if err != nil {
-			return nil, nil, &ConfigError{Attribute: "agent", Err: fmt.Errorf("cannot reach the ssh-agent at SSH_AUTH_SOCK=%s: %w", c.AgentSocket, err)}
+			return nil, err
 		}
-		methods = append(methods, ssh.PublicKeysCallback(agent.NewClient(conn).Signers))
-		closeFn = conn.Close
+		if cert != nil {
+			certSigner, err := certSignerFor(cert, signer, cr.prefix)
+			if err != nil {
+				return nil, err
+			}
+			// The certificate first, then the bare key, as OpenSSH does.
+			static = append(static, certSigner)
+		}
+		static = append(static, signer)
 	}
-	if c.Password != "" {
-		password := c.Password
+	var methods []ssh.AuthMethod
+	switch {
+	case cr.agent:
+		// The agent's keys are listed at every login, so keys added to it
+		// later are used too. A certificate given without private_key is
+		// paired with the agent key it certifies.
+		agentCert := cert
+		if cr.privateKey != "" {
+			agentCert = nil
+		}
+		if agentCert != nil {
+			if err := checkAgentHolds(keyring, agentCert, cr.prefix); err != nil {
+				return nil, err
+			}
+		}
+		methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+			signers, err := keyring.Signers()
+			if err != nil {
+				return nil, fmt.Errorf("listing the ssh-agent's keys: %w", err)
+			}
+			all := append([]ssh.Signer(nil), static...)
+			for _, s := range signers {
+				if agentCert != nil && bytes.Equal(s.PublicKey().Marshal(), agentCert.Key.Marshal()) {
+					if cs, err := ssh.NewCertSigner(agentCert, s); err == nil {
+						all = append(all, cs)
+					}
+				}
+				all = append(all, s)
+			}
+			return all, nil
+		}))
+	case len(static) > 0:
+		methods = append(methods, ssh.PublicKeys(static...))
+	}
+	if cr.password != "" {
+		password := cr.password
 		methods = append(methods, ssh.Password(password),
 			ssh.KeyboardInteractive(func(_, _ string, questions []string, _ []bool) ([]string, error) {
 				answers := make([]string, len(questions))
@@ -92,12 +210,63 @@ func (c Config) authMethods() ([]ssh.AuthMethod, func() error, error) {
 			}))
 	}
 	if len(methods) == 0 {
-		return nil, nil, &ConfigError{Attribute: "private_key", Err: errors.New("no way to authenticate: set private_key, password, or agent (with SSH_AUTH_SOCK)")}
+		return nil, &ConfigError{Attribute: cr.prefix + "private_key", Err: errors.New("no way to authenticate: set private_key, password, or agent (with SSH_AUTH_SOCK)")}
 	}
-	return methods, closeFn, nil
+	return methods, nil
 }
 
-func parsePrivateKey(pemBytes, passphrase string) (ssh.Signer, error) {
+// parseCertificate reads an OpenSSH user certificate (a *-cert.pub file).
+// An expired one is refused here rather than by every host.
+func parseCertificate(text, attribute string) (*ssh.Certificate, error) {
+	key, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(text))
+	if err != nil {
+		return nil, &ConfigError{Attribute: attribute, Err: fmt.Errorf("not an OpenSSH certificate in authorized_keys format (give the contents of the *-cert.pub file, e.g. file(\"~/.ssh/id_ed25519-cert.pub\")): %w", err)}
+	}
+	if len(bytes.TrimSpace(rest)) > 0 {
+		return nil, &ConfigError{Attribute: attribute, Err: errors.New("holds more than one key; give exactly one certificate")}
+	}
+	cert, ok := key.(*ssh.Certificate)
+	if !ok {
+		return nil, &ConfigError{Attribute: attribute, Err: fmt.Errorf("is a plain %s public key, not a certificate (give the contents of the *-cert.pub file that ssh-keygen -s wrote)", key.Type())}
+	}
+	if cert.CertType != ssh.UserCert {
+		return nil, &ConfigError{Attribute: attribute, Err: errors.New("is a host certificate; logging in needs a user certificate")}
+	}
+	if cert.ValidBefore != ssh.CertTimeInfinity && time.Now().Unix() >= int64(cert.ValidBefore) {
+		return nil, &ConfigError{Attribute: attribute, Err: fmt.Errorf("expired at %s (certificate %q): have it signed again", time.Unix(int64(cert.ValidBefore), 0).UTC().Format(time.RFC3339), cert.KeyId)}
+	}
+	return cert, nil
+}
+
+// certSignerFor pairs cert with the private key it certifies.
+func certSignerFor(cert *ssh.Certificate, signer ssh.Signer, prefix string) (ssh.Signer, error) {
+	if !bytes.Equal(cert.Key.Marshal(), signer.PublicKey().Marshal()) {
+		return nil, &ConfigError{Attribute: prefix + "certificate", Err: fmt.Errorf("certifies the key %s, but %sprivate_key is %s: give the certificate of that key (its *-cert.pub file)",
+			describeKey(cert.Key), prefix, describeKey(signer.PublicKey()))}
+	}
+	cs, err := ssh.NewCertSigner(cert, signer)
+	if err != nil {
+		return nil, &ConfigError{Attribute: prefix + "certificate", Err: err}
+	}
+	return cs, nil
+}
+
+// checkAgentHolds makes sure the agent holds the key a certificate
+// certifies, when the certificate comes without its private key.
+func checkAgentHolds(keyring agent.ExtendedAgent, cert *ssh.Certificate, prefix string) error {
+	keys, err := keyring.List()
+	if err != nil {
+		return &ConfigError{Attribute: "agent", Err: fmt.Errorf("cannot list the ssh-agent's keys: %w", err)}
+	}
+	for _, k := range keys {
+		if bytes.Equal(k.Marshal(), cert.Key.Marshal()) {
+			return nil
+		}
+	}
+	return &ConfigError{Attribute: prefix + "certificate", Err: fmt.Errorf("certifies the key %s, which the ssh-agent does not hold (it holds %d keys): ssh-add that key, or set private_key", describeKey(cert.Key), len(keys))}
+}
+
+func parsePrivateKey(pemBytes, passphrase, attribute string) (ssh.Signer, error) {
 	var (
 		signer ssh.Signer
 		err    error
@@ -110,17 +279,17 @@ func parsePrivateKey(pemBytes, passphrase string) (ssh.Signer, error) {
 			signer, err = ssh.ParsePrivateKey([]byte(pemBytes))
 		}
 		if errors.Is(err, x509.IncorrectPasswordError) {
-			return nil, &ConfigError{Attribute: "private_key_passphrase", Err: errors.New("private_key_passphrase does not decrypt private_key")}
+			return nil, &ConfigError{Attribute: "private_key_passphrase", Err: fmt.Errorf("private_key_passphrase does not decrypt %s", attribute)}
 		}
 	} else {
 		signer, err = ssh.ParsePrivateKey([]byte(pemBytes))
 		var missing *ssh.PassphraseMissingError
 		if errors.As(err, &missing) {
-			return nil, &ConfigError{Attribute: "private_key_passphrase", Err: errors.New("private_key is encrypted: set private_key_passphrase")}
+			return nil, &ConfigError{Attribute: "private_key_passphrase", Err: fmt.Errorf("%s is encrypted: set private_key_passphrase", attribute)}
 		}
 	}
 	if err != nil {
-		return nil, &ConfigError{Attribute: "private_key", Err: fmt.Errorf("cannot parse the private key (give the key's contents, e.g. file(\"~/.ssh/id_ed25519\"), in OpenSSH or PEM format): %w", err)}
+		return nil, &ConfigError{Attribute: attribute, Err: fmt.Errorf("cannot parse the private key (give the key's contents, e.g. file(\"~/.ssh/id_ed25519\"), in OpenSSH or PEM format): %w", err)}
 	}
 	return signer, nil
 }

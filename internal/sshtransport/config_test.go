@@ -137,7 +137,7 @@ func TestParsePrivateKey(t *testing.T) {
 		{"with blank lines", "\n\n" + openSSHPEM(t, k.ed25519, "") + "\n", "", sshPublic(t, k.ed25519)},
 	}
 	for _, tt := range tests {
-		signer, err := parsePrivateKey(tt.pem, tt.passphrase)
+		signer, err := parsePrivateKey(tt.pem, tt.passphrase, "private_key")
 		if err != nil {
 			t.Errorf("%s: %v", tt.what, err)
 			continue
@@ -165,7 +165,7 @@ func TestParsePrivateKeyErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
-			_, err := parsePrivateKey(tt.pem, tt.passphrase)
+			_, err := parsePrivateKey(tt.pem, tt.passphrase, "private_key")
 			wantConfigError(t, err, tt.attribute, tt.mention...)
 			// The key itself must never end up in an error message.
 			if strings.Contains(err.Error(), "PRIVATE KEY") || (tt.passphrase != "" && strings.Contains(err.Error(), tt.passphrase)) {

@@ -17,6 +17,7 @@ import (
 // HostKeyError is a host whose key could not be trusted: unknown, or
 // different from the one on record.
 type HostKeyError struct {
+	Hop       string // "bastion" for the jump host, "" for a target
 	Addr      string
 	Got       ssh.PublicKey
 	Want      []string // "TYPE SHA256:… (where)" of the keys on record
@@ -29,25 +30,29 @@ type HostKeyError struct {
 func (e *HostKeyError) Error() string {
 	host, port, _ := net.SplitHostPort(e.Addr)
 	got := describeKey(e.Got)
+	name, hostKeyAttr := e.Addr, "host_key"
+	if e.Hop != "" {
+		name, hostKeyAttr = e.Hop+" "+e.Addr, e.Hop+".host_key"
+	}
 	keyscan := fmt.Sprintf("ssh-keyscan -p %s %s >> %s", port, host, e.Source)
 	switch {
 	case e.Changed && e.Source == "host_key":
-		return fmt.Sprintf("the SSH host key of %s has CHANGED: host_key pins %s, but the host presented %s. "+
+		return fmt.Sprintf("the SSH host key of %s has CHANGED: %s pins %s, but the host presented %s. "+
 			"Someone may be intercepting the connection, or the host was reinstalled. If the new key is expected, "+
-			"set host_key to it.", e.Addr, strings.Join(e.Want, " and "), got)
+			"set %s to it.", name, hostKeyAttr, strings.Join(e.Want, " and "), got, hostKeyAttr)
 	case e.Changed:
 		// known_hosts writes port 22 as a bare host name: -R needs that form.
 		return fmt.Sprintf("the SSH host key of %s has CHANGED: %s lists %s, but the host presented %s. "+
 			"Someone may be intercepting the connection, or the host was reinstalled. If the new key is expected, "+
-			"replace the old entry (`ssh-keygen -R '%s' -f %s`, then `%s`) or pin the new key with host_key.",
-			e.Addr, e.Source, strings.Join(e.Want, " and "), got, knownhosts.Normalize(e.Addr), e.Source, keyscan)
+			"replace the old entry (`ssh-keygen -R '%s' -f %s`, then `%s`) or pin the new key with %s.",
+			name, e.Source, strings.Join(e.Want, " and "), got, knownhosts.Normalize(e.Addr), e.Source, keyscan, hostKeyAttr)
 	}
 	where := e.Source
 	if e.Missing {
 		where += " (which does not exist)"
 	}
 	return fmt.Sprintf("the SSH host key of %s is unknown: %s is not in %s. If that fingerprint is the host's, add it with "+
-		"`%s`, or pin it with the provider's host_key attribute.", e.Addr, got, where, keyscan)
+		"`%s`, or pin it with the provider's %s attribute.", name, got, where, keyscan, hostKeyAttr)
 }
 
 func describeKey(k ssh.PublicKey) string {
@@ -60,6 +65,8 @@ func describeKey(k ssh.PublicKey) string {
 // hostKeys checks host keys against a pinned key, a known_hosts file (read
 // once, on first use), or nothing at all when insecure.
 type hostKeys struct {
+	hop      string // "bastion", or "" for targets
+	prefix   string // attribute prefix: "bastion." or ""
 	insecure bool
 	pinned   ssh.PublicKey
 	file     string
@@ -70,18 +77,33 @@ type hostKeys struct {
 	absent bool
 }
 
+// hostKeyPolicy is one hop's host key settings.
+type hostKeyPolicy struct {
+	hop            string
+	knownHostsFile string
+	hostKey        string
+	insecure       bool
+}
+
 func newHostKeys(cfg Config) (*hostKeys, error) {
-	hk := &hostKeys{insecure: cfg.InsecureIgnoreHostKey, file: cfg.KnownHostsFile}
+	return hostKeyPolicy{knownHostsFile: cfg.KnownHostsFile, hostKey: cfg.HostKey, insecure: cfg.InsecureIgnoreHostKey}.build()
+}
+
+func (pol hostKeyPolicy) build() (*hostKeys, error) {
+	hk := &hostKeys{hop: pol.hop, insecure: pol.insecure, file: pol.knownHostsFile}
+	if pol.hop != "" {
+		hk.prefix = pol.hop + "."
+	}
 	if hk.file == "" {
 		hk.file = knownHostsDefault()
 	}
-	if cfg.HostKey != "" {
-		key, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(cfg.HostKey))
+	if pol.hostKey != "" {
+		key, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(pol.hostKey))
 		if err != nil {
-			return nil, &ConfigError{Attribute: "host_key", Err: fmt.Errorf("not a public key in authorized_keys format (e.g. \"ssh-ed25519 AAAA…\", as in the host's /etc/ssh/ssh_host_ed25519_key.pub): %w", err)}
+			return nil, &ConfigError{Attribute: hk.prefix + "host_key", Err: fmt.Errorf("not a public key in authorized_keys format (e.g. \"ssh-ed25519 AAAA…\", as in the host's /etc/ssh/ssh_host_ed25519_key.pub): %w", err)}
 		}
 		if len(bytes.TrimSpace(rest)) > 0 {
-			return nil, &ConfigError{Attribute: "host_key", Err: errors.New("holds more than one key; pin exactly one")}
+			return nil, &ConfigError{Attribute: hk.prefix + "host_key", Err: errors.New("holds more than one key; pin exactly one")}
 		}
 		hk.pinned = key
 	}
@@ -96,7 +118,7 @@ func (hk *hostKeys) load() error {
 		}
 		hk.db, hk.dbErr = knownhosts.NewDB(hk.file)
 		if hk.dbErr != nil {
-			hk.dbErr = &ConfigError{Attribute: "known_hosts_file", Err: fmt.Errorf("cannot read %s: %w", hk.file, hk.dbErr)}
+			hk.dbErr = &ConfigError{Attribute: hk.prefix + "known_hosts_file", Err: fmt.Errorf("cannot read %s: %w", hk.file, hk.dbErr)}
 		}
 	})
 	return hk.dbErr
@@ -115,7 +137,7 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 			if bytes.Equal(key.Marshal(), pinned.Marshal()) {
 				return nil
 			}
-			*failure = &HostKeyError{Addr: addr, Got: key, Want: []string{describeKey(pinned)}, Changed: true, Source: "host_key", Attribute: "host_key"}
+			*failure = &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Want: []string{describeKey(pinned)}, Changed: true, Source: "host_key", Attribute: hk.prefix + "host_key"}
 			return *failure
 		}
 		return cb, algorithmsFor(pinned.Type()), nil
@@ -125,7 +147,7 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 	}
 	if hk.absent {
 		cb := func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			*failure = &HostKeyError{Addr: addr, Got: key, Source: hk.file, Missing: true, Attribute: "known_hosts_file"}
+			*failure = &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Missing: true, Attribute: hk.prefix + "known_hosts_file"}
 			return *failure
 		}
 		return cb, nil, nil
@@ -138,7 +160,7 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 		}
 		var keyErr *xknownhosts.KeyError
 		if errors.As(err, &keyErr) {
-			e := &HostKeyError{Addr: addr, Got: key, Source: hk.file, Attribute: "known_hosts_file", Changed: len(keyErr.Want) > 0}
+			e := &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Attribute: hk.prefix + "known_hosts_file", Changed: len(keyErr.Want) > 0}
 			for _, w := range keyErr.Want {
 				e.Want = append(e.Want, fmt.Sprintf("%s (line %d)", describeKey(w.Key), w.Line))
 			}

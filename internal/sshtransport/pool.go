@@ -9,10 +9,12 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
 )
@@ -26,28 +28,52 @@ const maxSessions = 8
 var errTimeout = errors.New("provider timeout")
 
 // HostError is a failure to run a command on a host: no connection, no
-// authentication, a timeout, a refused sudo. Attribute, when set, names the
+// authentication, a timeout, a refused sudo. Hop is "bastion" when the jump
+// host failed rather than the target. Attribute, when set, names the
 // provider attribute that fixes it.
 type HostError struct {
+	Hop       string
 	Addr      string
 	Attribute string
 	Err       error
 }
 
-func (e *HostError) Error() string { return e.Addr + ": " + e.Err.Error() }
+func (e *HostError) Error() string {
+	if e.Hop != "" {
+		return e.Hop + " " + e.Addr + ": " + e.Err.Error()
+	}
+	return e.Addr + ": " + e.Err.Error()
+}
 func (e *HostError) Unwrap() error { return e.Err }
 
 // Pool holds one SSH connection per host, shared by every resource of a
-// provider instance, and replaces a connection that died.
+// provider instance, and replaces a connection that died. With a bastion,
+// it also holds the one connection to the bastion that every target
+// connection is tunnelled through.
 type Pool struct {
 	cfg        Config
-	auth       []ssh.AuthMethod
+	target     hop
+	bastion    *hop // nil without a bastion
 	closeAgent func() error
-	hostKeys   *hostKeys
+
+	bastionMu     sync.Mutex // held while dialing the bastion: one dial at a time
+	bastionClient *ssh.Client
 
 	mu    sync.Mutex
 	hosts map[string]*hostConn
 }
+
+// hop is how to log in to one kind of host: the targets, or the bastion.
+type hop struct {
+	name     string // "bastion", or "" for targets
+	prefix   string // attribute prefix of its settings: "bastion." or ""
+	addr     string // the bastion's address; targets have many
+	user     string
+	auth     []ssh.AuthMethod
+	hostKeys *hostKeys
+}
+
+func (h *hop) attr(name string) string { return h.prefix + name }
 
 type hostConn struct {
 	mu       sync.Mutex // held while dialing, so one dial per host at a time
@@ -63,27 +89,74 @@ func NewPool(cfg Config) (*Pool, error) {
 	if cfg.User == "" {
 		return nil, &ConfigError{Attribute: "user", Err: errors.New("is empty")}
 	}
+	b := cfg.Bastion
+	if b != nil {
+		if b.Addr == "" {
+			return nil, &ConfigError{Attribute: "bastion.host", Err: errors.New("is empty")}
+		}
+		if b.User == "" {
+			return nil, &ConfigError{Attribute: "bastion.user", Err: errors.New("is empty")}
+		}
+	}
 	hk, err := newHostKeys(cfg)
 	if err != nil {
 		return nil, err
 	}
-	auth, closeAgent, err := cfg.authMethods()
-	if err != nil {
+	var bastionKeys *hostKeys
+	if b != nil {
+		pol := hostKeyPolicy{hop: "bastion", knownHostsFile: b.KnownHostsFile, hostKey: b.HostKey, insecure: b.InsecureIgnoreHostKey}
+		if bastionKeys, err = pol.build(); err != nil {
+			return nil, err
+		}
+	}
+
+	var keyring agent.ExtendedAgent
+	closeAgent := func() error { return nil }
+	if cfg.Agent || b != nil && b.Agent {
+		if keyring, closeAgent, err = openAgent(cfg.AgentSocket); err != nil {
+			return nil, err
+		}
+	}
+	fail := func(err error) (*Pool, error) {
+		_ = closeAgent()
 		return nil, err
 	}
-	return &Pool{cfg: cfg, auth: auth, closeAgent: closeAgent, hostKeys: hk, hosts: map[string]*hostConn{}}, nil
+	auth, err := cfg.credentials().authMethods(keyring)
+	if err != nil {
+		return fail(err)
+	}
+	p := &Pool{
+		cfg:        cfg,
+		target:     hop{user: cfg.User, auth: auth, hostKeys: hk},
+		closeAgent: closeAgent,
+		hosts:      map[string]*hostConn{},
+	}
+	if b != nil {
+		bastionAuth, err := b.credentials().authMethods(keyring)
+		if err != nil {
+			return fail(err)
+		}
+		p.bastion = &hop{name: "bastion", prefix: "bastion.", addr: b.Addr, user: b.User, auth: bastionAuth, hostKeys: bastionKeys}
+	}
+	return p, nil
 }
 
 // Close closes every connection.
 func (p *Pool) Close() error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	for _, hc := range p.hosts {
 		if hc.client != nil {
 			_ = hc.client.Close()
 		}
 	}
 	p.hosts = map[string]*hostConn{}
+	p.mu.Unlock()
+	p.bastionMu.Lock()
+	if p.bastionClient != nil {
+		_ = p.bastionClient.Close()
+		p.bastionClient = nil
+	}
+	p.bastionMu.Unlock()
 	return p.closeAgent()
 }
 
@@ -130,53 +203,172 @@ func (p *Pool) client(ctx context.Context, addr string, hc *hostConn, stale *ssh
 	return c, nil
 }
 
+// dial connects to the target addr: directly, or through the bastion.
+// Each hop's connect and handshake gets its own `timeout`.
 func (p *Pool) dial(ctx context.Context, addr string) (*ssh.Client, error) {
-	var keyFailure error
-	callback, algos, err := p.hostKeys.callback(addr, &keyFailure)
+	if p.bastion == nil {
+		return p.dialTCP(ctx, &p.target, addr)
+	}
+	conn, deadline, err := p.tunnel(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
+	return p.handshake(ctx, conn, &p.target, addr, deadline)
+}
+
+// deadline is the end of one hop's connect and handshake.
+func (p *Pool) deadline(ctx context.Context) time.Time {
 	deadline := time.Now().Add(p.cfg.Timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	tflog.Debug(ctx, "connecting over SSH", map[string]any{"host": addr, "user": p.cfg.User})
+	return deadline
+}
+
+// dialTCP connects to addr over TCP and logs in as h says.
+func (p *Pool) dialTCP(ctx context.Context, h *hop, addr string) (*ssh.Client, error) {
+	deadline := p.deadline(ctx)
+	tflog.Debug(ctx, "connecting over SSH", map[string]any{"host": addr, "user": h.user, "hop": hopLabel(h)})
 	dialer := net.Dialer{Deadline: deadline}
 	conn, err := dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, &HostError{Addr: addr, Attribute: "host", Err: fmt.Errorf("cannot connect: %w", unwrapOpError(err))}
+		if isTimeout(err) && ctx.Err() == nil {
+			return nil, &HostError{Hop: h.name, Addr: addr, Attribute: "timeout", Err: fmt.Errorf("cannot connect within %s", p.cfg.Timeout)}
+		}
+		return nil, &HostError{Hop: h.name, Addr: addr, Attribute: h.attr("host"), Err: fmt.Errorf("cannot connect: %w", unwrapOpError(err))}
 	}
-	// The handshake has no context of its own: a deadline on the socket
-	// bounds it, and is lifted once the connection is up.
+	// A deadline on the socket bounds the handshake too, and is lifted once
+	// the connection is up.
 	_ = conn.SetDeadline(deadline)
+	c, err := p.handshake(ctx, conn, h, addr, deadline)
+	if err == nil {
+		_ = conn.SetDeadline(time.Time{})
+	}
+	return c, err
+}
+
+func hopLabel(h *hop) string {
+	if h.name == "" {
+		return "target"
+	}
+	return h.name
+}
+
+// tunnel opens a direct-tcpip channel from the bastion to addr, dialing the
+// bastion first when there is no live connection to it, and replacing it
+// once if it turns out to be dead. The deadline it returns bounds the
+// tunnelled dial and the handshake through it.
+func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, error) {
+	b := p.bastion
+	var stale *ssh.Client
+	for attempt := 0; ; attempt++ {
+		bc, err := p.bastionConn(ctx, stale)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		deadline := p.deadline(ctx)
+		tflog.Debug(ctx, "connecting over SSH through the bastion", map[string]any{"host": addr, "user": p.target.user, "bastion": b.addr})
+		dialCtx, cancel := context.WithDeadline(ctx, deadline)
+		conn, err := bc.DialContext(dialCtx, "tcp", addr)
+		dialErr := dialCtx.Err()
+		cancel()
+		if err == nil {
+			return conn, deadline, nil
+		}
+		var refused *ssh.OpenChannelError
+		switch {
+		case errors.As(err, &refused) && refused.Reason == ssh.Prohibited:
+			return nil, time.Time{}, &HostError{Hop: b.name, Addr: b.addr, Attribute: b.attr("host"),
+				Err: fmt.Errorf("refuses to forward a connection to %s (%s): its sshd must allow TCP forwarding (AllowTcpForwarding) for %q", addr, refused.Message, b.user)}
+		case errors.As(err, &refused):
+			return nil, time.Time{}, &HostError{Addr: addr, Attribute: "host", Err: fmt.Errorf("cannot connect through bastion %s: %s (%s)", b.addr, refused.Reason, refused.Message)}
+		case ctx.Err() != nil:
+			return nil, time.Time{}, &HostError{Addr: addr, Err: fmt.Errorf("connecting through bastion %s interrupted: %w", b.addr, ctx.Err())}
+		case dialErr != nil:
+			return nil, time.Time{}, &HostError{Addr: addr, Attribute: "timeout", Err: fmt.Errorf("bastion %s did not open a connection to it within %s", b.addr, p.cfg.Timeout)}
+		case attempt == 0:
+			// The bastion connection died since its last use.
+			tflog.Debug(ctx, "SSH connection to the bastion is dead; reconnecting", map[string]any{"bastion": b.addr, "error": err.Error()})
+			stale = bc
+		default:
+			return nil, time.Time{}, &HostError{Hop: b.name, Addr: b.addr, Err: fmt.Errorf("cannot open a connection to %s: %w", addr, err)}
+		}
+	}
+}
+
+// bastionConn returns the live connection to the bastion, dialing when
+// there is none or when stale is the one that just failed.
+func (p *Pool) bastionConn(ctx context.Context, stale *ssh.Client) (*ssh.Client, error) {
+	p.bastionMu.Lock()
+	defer p.bastionMu.Unlock()
+	if p.bastionClient != nil && p.bastionClient != stale {
+		return p.bastionClient, nil
+	}
+	if p.bastionClient != nil {
+		_ = p.bastionClient.Close()
+		p.bastionClient = nil
+	}
+	c, err := p.dialTCP(ctx, p.bastion, p.bastion.addr)
+	if err != nil {
+		return nil, err
+	}
+	p.bastionClient = c
+	return c, nil
+}
+
+// handshake runs the SSH handshake on conn and logs in, within deadline.
+// A tunnelled conn has no deadlines of its own: a watchdog closes it when
+// the deadline passes or ctx ends.
+func (p *Pool) handshake(ctx context.Context, conn net.Conn, h *hop, addr string, deadline time.Time) (*ssh.Client, error) {
+	var keyFailure error
+	callback, algos, err := h.hostKeys.callback(addr, &keyFailure)
+	if err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	var expired atomic.Bool
+	watchdog := time.AfterFunc(time.Until(deadline), func() {
+		expired.Store(true)
+		_ = conn.Close()
+	})
+	stopCancel := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	sshConn, chans, reqs, err := ssh.NewClientConn(conn, addr, &ssh.ClientConfig{
-		User:              p.cfg.User,
-		Auth:              p.auth,
+		User:              h.user,
+		Auth:              h.auth,
 		HostKeyCallback:   callback,
 		HostKeyAlgorithms: algos,
 		Timeout:           p.cfg.Timeout,
 	})
+	watching := watchdog.Stop()
+	notCanceled := stopCancel()
+	if err == nil && (!watching || !notCanceled) {
+		// Up, but the watchdog closed conn under it.
+		_ = sshConn.Close()
+		err = errors.New("connection closed")
+	}
 	if err != nil {
 		_ = conn.Close()
-		if keyFailure != nil {
+		switch {
+		case keyFailure != nil:
 			return nil, keyFailure
+		case strings.Contains(err.Error(), "unable to authenticate"):
+			check := "user, and private_key (with certificate), password or agent"
+			if h.name != "" {
+				check = "bastion.user, and bastion.private_key, bastion.password or agent"
+			}
+			return nil, &HostError{Hop: h.name, Addr: addr, Attribute: h.attr("user"), Err: fmt.Errorf("SSH authentication as %q failed (%s): check %s",
+				h.user, strings.TrimPrefix(err.Error(), "ssh: handshake failed: "), check)}
+		case expired.Load() || isTimeout(err) && ctx.Err() == nil:
+			return nil, &HostError{Hop: h.name, Addr: addr, Attribute: "timeout", Err: fmt.Errorf("SSH handshake did not finish within %s", p.cfg.Timeout)}
+		case ctx.Err() != nil:
+			return nil, &HostError{Hop: h.name, Addr: addr, Err: fmt.Errorf("SSH handshake interrupted: %w", ctx.Err())}
 		}
-		if strings.Contains(err.Error(), "unable to authenticate") {
-			return nil, &HostError{Addr: addr, Attribute: "user", Err: fmt.Errorf("SSH authentication as %q failed (%s): check user, and private_key, password or agent", p.cfg.User, strings.TrimPrefix(err.Error(), "ssh: handshake failed: "))}
-		}
-		if isTimeout(err) {
-			return nil, &HostError{Addr: addr, Attribute: "timeout", Err: fmt.Errorf("SSH handshake did not finish within %s", p.cfg.Timeout)}
-		}
-		return nil, &HostError{Addr: addr, Err: fmt.Errorf("SSH handshake failed: %w", err)}
+		return nil, &HostError{Hop: h.name, Addr: addr, Err: fmt.Errorf("SSH handshake failed: %w", err)}
 	}
-	_ = conn.SetDeadline(time.Time{})
 	return ssh.NewClient(sshConn, chans, reqs), nil
 }
 
 func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (systemd.Result, error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, p.cfg.Timeout, errTimeout)
-	defer cancel()
-
 	argv := cmd.Argv
 	var stdin io.Reader
 	if sudo := p.cfg.sudoArgv(); cmd.Privileged && sudo != nil {
@@ -191,21 +383,28 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	}
 
 	hc := p.host(addr)
+	waitCtx, cancelWait := context.WithTimeoutCause(ctx, p.cfg.Timeout, errTimeout)
 	select {
 	case hc.sessions <- struct{}{}:
+		cancelWait()
 		defer func() { <-hc.sessions }()
-	case <-ctx.Done():
-		return systemd.Result{}, p.ctxError(ctx, addr, cmd)
+	case <-waitCtx.Done():
+		defer cancelWait()
+		return systemd.Result{}, p.ctxError(waitCtx, addr, cmd)
 	}
 
 	logFields := map[string]any{"host": addr, "user": p.cfg.User, "argv": argv}
 	tflog.Debug(ctx, "running remote command", logFields)
 
+	// Connecting has its own bound, per hop (see dial); the command's
+	// starts once the session is open.
 	session, err := p.session(ctx, addr, hc)
 	if err != nil {
 		return systemd.Result{}, err
 	}
 	defer session.Close()
+	ctx, cancel := context.WithTimeoutCause(ctx, p.cfg.Timeout, errTimeout)
+	defer cancel()
 
 	var stdout, stderr bytes.Buffer
 	session.Stdout, session.Stderr, session.Stdin = &stdout, &stderr, stdin

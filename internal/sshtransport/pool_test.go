@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,11 +44,18 @@ type fakeServer struct {
 	handleMu sync.Mutex
 	handle   func(line string) answer // set with setHandle
 
-	dials atomic.Int32
-	mu    sync.Mutex
-	conns []net.Conn
-	execs []execRecord
-	wg    sync.WaitGroup
+	dials        atomic.Int32
+	noForwarding atomic.Bool // refuse direct-tcpip, as sshd with AllowTcpForwarding no
+	mu           sync.Mutex
+	conns        []net.Conn
+	execs        []execRecord
+	tunnels      []tunnelRecord
+	wg           sync.WaitGroup
+}
+
+// tunnelRecord is one direct-tcpip channel the server opened, as a bastion.
+type tunnelRecord struct {
+	user, target string
 }
 
 // startServer serves SSH on 127.0.0.1:0 until the test ends. Clients log in
@@ -79,6 +87,13 @@ func startServer(t *testing.T, clientKey ssh.PublicKey, hostKeys ...ssh.Signer) 
 			return nil, errors.New("wrong password")
 		},
 	}
+	return serveSSH(t, cfg, hostKeys...)
+}
+
+// serveSSH serves SSH with cfg, which must allow some login, presenting
+// hostKeys (at least one).
+func serveSSH(t *testing.T, cfg *ssh.ServerConfig, hostKeys ...ssh.Signer) *fakeServer {
+	t.Helper()
 	for _, k := range hostKeys {
 		cfg.AddHostKey(k)
 	}
@@ -158,17 +173,68 @@ func (s *fakeServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
 		ssh.DiscardRequests(reqs)
 	}()
 	for nc := range chans {
-		if nc.ChannelType() != "session" {
-			_ = nc.Reject(ssh.UnknownChannelType, "sessions only")
-			continue
+		switch nc.ChannelType() {
+		case "session":
+			ch, chReqs, err := nc.Accept()
+			if err != nil {
+				continue
+			}
+			s.wg.Add(1)
+			go s.session(conn.User(), ch, chReqs)
+		case "direct-tcpip":
+			s.wg.Add(1)
+			go s.forward(conn.User(), nc)
+		default:
+			_ = nc.Reject(ssh.UnknownChannelType, "sessions and direct-tcpip only")
 		}
-		ch, chReqs, err := nc.Accept()
-		if err != nil {
-			continue
-		}
-		s.wg.Add(1)
-		go s.session(conn.User(), ch, chReqs)
 	}
+}
+
+// forward serves a direct-tcpip channel as sshd does: it dials the target
+// and copies bytes both ways until either side closes.
+func (s *fakeServer) forward(user string, nc ssh.NewChannel) {
+	defer s.wg.Done()
+	var msg struct {
+		Addr     string
+		Port     uint32
+		OrigAddr string
+		OrigPort uint32
+	}
+	if err := ssh.Unmarshal(nc.ExtraData(), &msg); err != nil {
+		_ = nc.Reject(ssh.ConnectionFailed, "bad request")
+		return
+	}
+	target := net.JoinHostPort(msg.Addr, strconv.Itoa(int(msg.Port)))
+	if s.noForwarding.Load() {
+		_ = nc.Reject(ssh.Prohibited, "open failed")
+		return
+	}
+	up, err := net.DialTimeout("tcp", target, 2*time.Second)
+	if err != nil {
+		_ = nc.Reject(ssh.ConnectionFailed, "Connection refused")
+		return
+	}
+	ch, reqs, err := nc.Accept()
+	if err != nil {
+		_ = up.Close()
+		return
+	}
+	s.mu.Lock()
+	s.tunnels = append(s.tunnels, tunnelRecord{user: user, target: target})
+	s.mu.Unlock()
+	var pipes sync.WaitGroup
+	pipes.Add(3)
+	go func() { defer pipes.Done(); ssh.DiscardRequests(reqs) }()
+	closeBoth := func() { _ = up.Close(); _ = ch.Close() }
+	go func() { defer pipes.Done(); _, _ = io.Copy(up, ch); closeBoth() }()
+	go func() { defer pipes.Done(); _, _ = io.Copy(ch, up); closeBoth() }()
+	pipes.Wait()
+}
+
+func (s *fakeServer) tunnelRecords() []tunnelRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]tunnelRecord(nil), s.tunnels...)
 }
 
 func (s *fakeServer) session(user string, ch ssh.Channel, reqs <-chan *ssh.Request) {
@@ -636,8 +702,10 @@ func TestPoolConnectionRefused(t *testing.T) {
 	wantHostError(t, err, "host", "cannot connect", addr)
 }
 
-func TestPoolHandshakeTimeout(t *testing.T) {
-	// A peer that accepts and never speaks SSH.
+// silentPeer accepts TCP connections and never speaks SSH, until the test
+// ends; it returns its address.
+func silentPeer(t *testing.T) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -665,10 +733,15 @@ func TestPoolHandshakeTimeout(t *testing.T) {
 			_ = c.Close()
 		}
 	})
+	return l.Addr().String()
+}
+
+func TestPoolHandshakeTimeout(t *testing.T) {
+	addr := silentPeer(t)
 	priv, _ := newClientKey(t)
 	cfg := Config{User: "root", PrivateKey: openSSHPEM(t, priv, ""), InsecureIgnoreHostKey: true, Timeout: time.Second}
 	start := time.Now()
-	_, err = newTestPool(t, cfg).Runner(l.Addr().String()).Run(context.Background(), systemd.Command{Argv: []string{"true"}})
+	_, err := newTestPool(t, cfg).Runner(addr).Run(context.Background(), systemd.Command{Argv: []string{"true"}})
 	wantHostError(t, err, "timeout", "handshake did not finish within 1s")
 	if elapsed := time.Since(start); elapsed > cfg.Timeout+time.Second {
 		t.Errorf("handshake gave up after %v", elapsed)
