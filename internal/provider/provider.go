@@ -5,20 +5,24 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/sshtransport"
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
@@ -46,6 +50,10 @@ const (
 	envSudo                  = "SYSTEMD_SUDO"
 	envSudoPassword          = "SYSTEMD_SUDO_PASSWORD"
 	envTimeout               = "SYSTEMD_SSH_TIMEOUT"
+	envCertificate           = "SYSTEMD_SSH_CERTIFICATE"
+	envBastionHost           = "SYSTEMD_SSH_BASTION_HOST"
+	envBastionPort           = "SYSTEMD_SSH_BASTION_PORT"
+	envBastionUser           = "SYSTEMD_SSH_BASTION_USER"
 )
 
 var _ provider.Provider = &systemdProvider{}
@@ -73,6 +81,19 @@ type providerModel struct {
 	Sudo                  types.Bool   `tfsdk:"sudo"`
 	SudoPassword          types.String `tfsdk:"sudo_password"`
 	Timeout               types.String `tfsdk:"timeout"`
+	Certificate           types.String `tfsdk:"certificate"`
+	Bastion               types.Object `tfsdk:"bastion"`
+}
+
+// bastionModel is the provider's bastion block.
+type bastionModel struct {
+	Host           types.String `tfsdk:"host"`
+	Port           types.Int64  `tfsdk:"port"`
+	User           types.String `tfsdk:"user"`
+	PrivateKey     types.String `tfsdk:"private_key"`
+	Password       types.String `tfsdk:"password"`
+	KnownHostsFile types.String `tfsdk:"known_hosts_file"`
+	HostKey        types.String `tfsdk:"host_key"`
 }
 
 func (p *systemdProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -108,8 +129,14 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional:            true,
 				Sensitive:           true,
 			},
+			"certificate": schema.StringAttribute{
+				MarkdownDescription: "Contents of an OpenSSH user certificate for `private_key`: the `*-cert.pub` file that `ssh-keygen -s` writes, e.g. `file(\"~/.ssh/id_ed25519-cert.pub\")`, for hosts that trust a user CA (`TrustedUserCAKeys`). " +
+					"It is offered before the bare key, as OpenSSH does. Without `private_key`, it goes with the ssh-agent key it certifies. " +
+					"A certificate of another key, a host certificate or an expired one is refused when the provider is configured." + envNote(envCertificate),
+				Optional: true,
+			},
 			"private_key_passphrase": schema.StringAttribute{
-				MarkdownDescription: "Passphrase of an encrypted `private_key`." + envNote(envPrivateKeyPassphrase),
+				MarkdownDescription: "Passphrase of an encrypted `private_key` (and of an encrypted `bastion.private_key`)." + envNote(envPrivateKeyPassphrase),
 				Optional:            true,
 				Sensitive:           true,
 			},
@@ -127,11 +154,11 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional:            true,
 			},
 			"host_key": schema.StringAttribute{
-				MarkdownDescription: "Pin one host public key, in authorized_keys format (the contents of the host's `/etc/ssh/ssh_host_ed25519_key.pub`). When set it wins over `known_hosts_file`, and every host this provider reaches must present this key." + envNote(envHostKey),
+				MarkdownDescription: "Pin one host public key, in authorized_keys format (the contents of the host's `/etc/ssh/ssh_host_ed25519_key.pub`). When set it wins over `known_hosts_file`, and every target host this provider reaches must present this key (a bastion has its own `host_key`)." + envNote(envHostKey),
 				Optional:            true,
 			},
 			"insecure_ignore_host_key": schema.BoolAttribute{
-				MarkdownDescription: "Accept any host key, which lets anyone between Terraform and the host impersonate it. Defaults to `false`; when `true`, every plan carries a warning. Cannot be combined with `host_key`." + envNote(envInsecureIgnoreHostKey),
+				MarkdownDescription: "Accept any host key, which lets anyone between Terraform and the host impersonate it. Defaults to `false`; when `true`, every plan carries a warning. Cannot be combined with `host_key`. It covers the bastion too, unless the `bastion` block sets its own `known_hosts_file` or `host_key`." + envNote(envInsecureIgnoreHostKey),
 				Optional:            true,
 			},
 			"sudo": schema.BoolAttribute{
@@ -144,9 +171,59 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Sensitive:           true,
 			},
 			"timeout": schema.StringAttribute{
-				MarkdownDescription: "Bound on connecting and the SSH handshake, and on each remote command, as a positive Go duration (`30s`, `2m`). Defaults to `" + defaultTimeout + "`." + envNote(envTimeout),
+				MarkdownDescription: "Bound on connecting and the SSH handshake, and on each remote command, as a positive Go duration (`30s`, `2m`). With a bastion, connecting to the bastion and connecting through it to a target are bounded separately. Defaults to `" + defaultTimeout + "`." + envNote(envTimeout),
 				Optional:            true,
 				Validators:          []validator.String{durationValidator{}},
+			},
+		},
+		Blocks: map[string]schema.Block{"bastion": bastionBlock()},
+	}
+}
+
+func bastionBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "A jump host (SSH bastion): every connection to a target host is tunnelled through it, as `ssh -J` does " +
+			"(a `direct-tcpip` channel from the bastion to the target's address, then SSH with the target over it). " +
+			"One connection to the bastion is opened per provider and shared by all targets, and re-opened if it drops. " +
+			"The bastion's host key is checked against the block's own `known_hosts_file` or `host_key`, the targets' against the provider's. " +
+			"The bastion's sshd must allow TCP forwarding (`AllowTcpForwarding`), and reach the targets' addresses. " +
+			"Setting `" + envBastionHost + "` turns the bastion on without the block.",
+		Attributes: map[string]schema.Attribute{
+			"host": schema.StringAttribute{
+				MarkdownDescription: "Bastion host: a DNS name, an IPv4 address, or an IPv6 address in brackets, without a port (give it with `port`). " +
+					"Required when the block is present, unless the environment variable is set." + envNote(envBastionHost),
+				Optional:   true,
+				Validators: []validator.String{bastionHostValidator{}},
+			},
+			"port": schema.Int64Attribute{
+				MarkdownDescription: "SSH port of the bastion (1-65535). Defaults to `22`." + envNote(envBastionPort),
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+			},
+			"user": schema.StringAttribute{
+				MarkdownDescription: "User to log in to the bastion as. Defaults to the provider's `user`." + envNote(envBastionUser),
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"private_key": schema.StringAttribute{
+				MarkdownDescription: "Contents of the private key to log in to the bastion with. Defaults to the provider's `private_key` (with its `certificate`). " +
+					"An encrypted key is decrypted with the provider's `private_key_passphrase`. The ssh-agent, when the provider's `agent` is on, is offered to the bastion too.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"password": schema.StringAttribute{
+				MarkdownDescription: "Password to log in to the bastion with. Defaults to the provider's `password`.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"known_hosts_file": schema.StringAttribute{
+				MarkdownDescription: "OpenSSH known_hosts file that the bastion's host key is checked against. Defaults to the provider's `known_hosts_file`.",
+				Optional:            true,
+			},
+			"host_key": schema.StringAttribute{
+				MarkdownDescription: "Pin the bastion's host public key, in authorized_keys format; when set it wins over `known_hosts_file`. " +
+					"Defaults to none: the provider's `host_key` pins the targets' key, not the bastion's.",
+				Optional: true,
 			},
 		},
 	}
@@ -172,11 +249,40 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if anyUnknown(cfg.Host, cfg.Port, cfg.User, cfg.PrivateKey, cfg.PrivateKeyPassphrase, cfg.Password, cfg.Agent,
-		cfg.KnownHostsFile, cfg.HostKey, cfg.InsecureIgnoreHostKey, cfg.Sudo, cfg.SudoPassword, cfg.Timeout) {
-		data := &providerData{unknown: true}
+	data, tc := resolveConnection(ctx, cfg, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if data.unknown {
 		resp.ResourceData, resp.DataSourceData = data, data
 		return
+	}
+	pool, err := sshtransport.NewPool(tc)
+	if err != nil {
+		addConnectionConfigError(&resp.Diagnostics, err)
+		return
+	}
+	data.runner = pool.Runner
+	resp.ResourceData, resp.DataSourceData = data, data
+}
+
+// resolveConnection applies the environment variables and the defaults to
+// the configuration: the targets, and the SSH transport's settings.
+func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagnostics) (*providerData, sshtransport.Config) {
+	var bastion *bastionModel
+	if !cfg.Bastion.IsNull() && !cfg.Bastion.IsUnknown() {
+		bastion = &bastionModel{}
+		diags.Append(cfg.Bastion.As(ctx, bastion, basetypes.ObjectAsOptions{})...)
+		if diags.HasError() {
+			return nil, sshtransport.Config{}
+		}
+	}
+	if anyUnknown(cfg.Host, cfg.Port, cfg.User, cfg.PrivateKey, cfg.PrivateKeyPassphrase, cfg.Password, cfg.Agent,
+		cfg.KnownHostsFile, cfg.HostKey, cfg.InsecureIgnoreHostKey, cfg.Sudo, cfg.SudoPassword, cfg.Timeout,
+		cfg.Certificate, cfg.Bastion) ||
+		bastion != nil && anyUnknown(bastion.Host, bastion.Port, bastion.User, bastion.PrivateKey, bastion.Password,
+			bastion.KnownHostsFile, bastion.HostKey) {
+		return &providerData{unknown: true}, sshtransport.Config{}
 	}
 
 	str := func(v types.String, env, def string) string {
@@ -195,41 +301,47 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		if e, ok := os.LookupEnv(env); ok && e != "" {
 			b, err := strconv.ParseBool(e)
 			if err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root(attr), "Invalid Environment Variable",
+				diags.AddAttributeError(path.Root(attr), "Invalid Environment Variable",
 					fmt.Sprintf("%s=%q is not a boolean: use true or false (it stands in for the provider's `%s`).", env, e, attr))
 			}
 			return b
 		}
 		return def
 	}
-
-	data := &providerData{defaultHost: str(cfg.Host, envHost, ""), port: defaultPort}
-	if !cfg.Port.IsNull() {
-		data.port = int(cfg.Port.ValueInt64())
-	} else if e := os.Getenv(envPort); e != "" {
+	port := func(attr path.Path, v types.Int64, env string) int {
+		if !v.IsNull() {
+			return int(v.ValueInt64())
+		}
+		e := os.Getenv(env)
+		if e == "" {
+			return defaultPort
+		}
 		n, err := strconv.Atoi(e)
 		if err != nil || n < 1 || n > 65535 {
-			resp.Diagnostics.AddAttributeError(path.Root("port"), "Invalid Environment Variable",
-				fmt.Sprintf("%s=%q is not a port number (1-65535); it stands in for the provider's `port`.", envPort, e))
+			diags.AddAttributeError(attr, "Invalid Environment Variable",
+				fmt.Sprintf("%s=%q is not a port number (1-65535); it stands in for the provider's `%s`.", env, e, attr))
 		}
-		data.port = n
+		return n
 	}
+
+	data := &providerData{defaultHost: str(cfg.Host, envHost, ""), port: port(path.Root("port"), cfg.Port, envPort)}
 	if data.defaultHost != "" && cfg.Host.IsNull() {
 		if err := checkProviderHost(data.defaultHost); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("host"), "Invalid Environment Variable", fmt.Sprintf("%s: %s", envHost, err))
+			diags.AddAttributeError(path.Root("host"), "Invalid Environment Variable", fmt.Sprintf("%s: %s", envHost, err))
 		}
 	}
 
 	timeoutText := str(cfg.Timeout, envTimeout, defaultTimeout)
 	timeout, err := parseTimeout(timeoutText)
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("timeout"), "Invalid Timeout", err.Error())
+		diags.AddAttributeError(path.Root("timeout"), "Invalid Timeout", err.Error())
 	}
 
 	tc := sshtransport.Config{
 		User:                  str(cfg.User, envUser, defaultUser),
 		PrivateKey:            str(cfg.PrivateKey, envPrivateKey, ""),
 		PrivateKeyPassphrase:  str(cfg.PrivateKeyPassphrase, envPrivateKeyPassphrase, ""),
+		Certificate:           str(cfg.Certificate, envCertificate, ""),
 		Password:              str(cfg.Password, envPassword, ""),
 		AgentSocket:           os.Getenv("SSH_AUTH_SOCK"),
 		KnownHostsFile:        expandHome(str(cfg.KnownHostsFile, envKnownHostsFile, "")),
@@ -241,29 +353,133 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 	data.user = tc.User
 	tc.Agent = boolean("agent", cfg.Agent, envAgent, tc.AgentSocket != "" && tc.PrivateKey == "" && tc.Password == "")
 	tc.Sudo = boolean("sudo", cfg.Sudo, envSudo, false) || tc.SudoPassword != ""
-	if resp.Diagnostics.HasError() {
-		return
+	tc.Bastion = resolveBastion(bastion, tc, str, port, diags)
+	if diags.HasError() {
+		return data, tc
 	}
 
 	if tc.InsecureIgnoreHostKey && tc.HostKey != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("insecure_ignore_host_key"), "Conflicting Host Key Settings",
+		diags.AddAttributeError(path.Root("insecure_ignore_host_key"), "Conflicting Host Key Settings",
 			"insecure_ignore_host_key is true and host_key pins a key: remove one of them (keep host_key to verify the host).")
-		return
+		return data, tc
 	}
 	if tc.InsecureIgnoreHostKey {
-		resp.Diagnostics.AddAttributeWarning(path.Root("insecure_ignore_host_key"), "Host Keys Are Not Verified",
+		hosts := "the hosts"
+		if tc.Bastion != nil && tc.Bastion.InsecureIgnoreHostKey {
+			hosts = "the hosts and the bastion"
+		}
+		diags.AddAttributeWarning(path.Root("insecure_ignore_host_key"), "Host Keys Are Not Verified",
 			"insecure_ignore_host_key is true: this provider accepts any SSH host key, so anyone able to intercept "+
-				"the connection can impersonate the hosts and receive the credentials and commands. Use "+
+				"the connection can impersonate "+hosts+" and receive the credentials and commands. Use "+
 				"known_hosts_file or host_key instead.")
 	}
+	return data, tc
+}
 
-	pool, err := sshtransport.NewPool(tc)
+// resolveBastion applies the bastion's defaults: the environment for host,
+// port and user, then the targets' settings. It returns nil without a
+// bastion.
+func resolveBastion(b *bastionModel, tc sshtransport.Config, str func(types.String, string, string) string,
+	port func(path.Path, types.Int64, string) int, diags *diag.Diagnostics) *sshtransport.Bastion {
+	attr := func(name string) path.Path { return path.Root("bastion").AtName(name) }
+	if b == nil {
+		// The environment alone can turn the bastion on.
+		b = &bastionModel{}
+		if os.Getenv(envBastionHost) == "" {
+			return nil
+		}
+	}
+	host := str(b.Host, envBastionHost, "")
+	if host == "" && b.Host.IsNull() {
+		diags.AddAttributeError(attr("host"), "Missing Bastion Host",
+			"The bastion block needs `host` (or the environment variable "+envBastionHost+"): the address of the jump host to connect through.")
+		return nil
+	}
+	if b.Host.IsNull() {
+		if err := checkBastionHost(host); err != nil {
+			diags.AddAttributeError(attr("host"), "Invalid Environment Variable", fmt.Sprintf("%s: %s", envBastionHost, err))
+			return nil
+		}
+	}
+	addr, err := sshtransport.ParseAddress(host, port(attr("port"), b.Port, envBastionPort))
 	if err != nil {
-		addConfigError(&resp.Diagnostics, err)
+		diags.AddAttributeError(attr("host"), "Invalid Bastion Host", err.Error())
+		return nil
+	}
+	out := &sshtransport.Bastion{
+		Addr:                 addr,
+		User:                 str(b.User, envBastionUser, tc.User),
+		PrivateKey:           tc.PrivateKey,
+		PrivateKeyPassphrase: tc.PrivateKeyPassphrase,
+		Certificate:          tc.Certificate,
+		Password:             tc.Password,
+		Agent:                tc.Agent,
+		KnownHostsFile:       tc.KnownHostsFile,
+		HostKey:              b.HostKey.ValueString(),
+		// insecure_ignore_host_key covers the bastion unless the block says
+		// how to check its key.
+		InsecureIgnoreHostKey: tc.InsecureIgnoreHostKey && b.HostKey.IsNull() && b.KnownHostsFile.IsNull(),
+	}
+	if !b.PrivateKey.IsNull() {
+		// The targets' certificate is for the targets' key.
+		out.PrivateKey, out.Certificate = b.PrivateKey.ValueString(), ""
+	}
+	if !b.Password.IsNull() {
+		out.Password = b.Password.ValueString()
+	}
+	if !b.KnownHostsFile.IsNull() {
+		out.KnownHostsFile = expandHome(b.KnownHostsFile.ValueString())
+	}
+	return out
+}
+
+// addConnectionConfigError reports a configuration the SSH transport
+// refused, on the attribute that fixes it, inside the bastion block for
+// the bastion's own settings.
+func addConnectionConfigError(diags *diag.Diagnostics, err error) {
+	var ce *sshtransport.ConfigError
+	if errors.As(err, &ce) {
+		if name, ok := strings.CutPrefix(ce.Attribute, "bastion."); ok {
+			diags.AddAttributeError(path.Root("bastion").AtName(name), "Invalid SSH Configuration",
+				fmt.Sprintf("The provider's `%s`: %s.", ce.Attribute, ce.Err))
+			return
+		}
+	}
+	addConfigError(diags, err)
+}
+
+// bastionHostValidator accepts a bastion host without a port: the block has
+// `port` for that.
+type bastionHostValidator struct{}
+
+var _ validator.String = bastionHostValidator{}
+
+func (bastionHostValidator) Description(context.Context) string {
+	return "must be a host name or address without a port"
+}
+
+func (v bastionHostValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (bastionHostValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	data.runner = pool.Runner
-	resp.ResourceData, resp.DataSourceData = data, data
+	if err := checkBastionHost(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Bastion Host", fmt.Sprintf("Attribute %s %s.", req.Path, err))
+	}
+}
+
+func checkBastionHost(s string) error {
+	_, hasPort, err := sshtransport.SplitAddress(s, defaultPort)
+	if err != nil {
+		return fmt.Errorf("must be a host name or address (IPv6 in brackets): %w", err)
+	}
+	if hasPort {
+		return fmt.Errorf("must not carry a port (%q): set bastion.port instead", s)
+	}
+	return nil
 }
 
 func (p *systemdProvider) Resources(_ context.Context) []func() resource.Resource {
