@@ -487,7 +487,7 @@ func (p *systemdProvider) Resources(_ context.Context) []func() resource.Resourc
 }
 
 func (p *systemdProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{NewUnitDataSource, NewMaskedUnitsDataSource}
 }
 
 func parseTimeout(s string) (time.Duration, error) {
