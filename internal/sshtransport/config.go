@@ -164,6 +164,9 @@ func (cr credentials) authMethods(keyring agent.ExtendedAgent) ([]ssh.AuthMethod
 		}
 		static = append(static, signer)
 	}
+	if cr.agent && keyring == nil {
+		return nil, &ConfigError{Attribute: "agent", Err: errors.New("agent is true but no ssh-agent was opened")}
+	}
 	var methods []ssh.AuthMethod
 	switch {
 	case cr.agent:
