@@ -135,3 +135,33 @@ func (e Env) MustRun(t testing.TB, h Host, command string) string {
 	}
 	return out
 }
+
+// Reboot reboots h (`systemctl reboot`: systemd-nspawn exits with 133 and
+// the harness boots it again on the same overlay, port and keys) and waits
+// until it runs again, with a new boot id.
+func (e Env) Reboot(t testing.TB, h Host) {
+	t.Helper()
+	bootID := func() string {
+		out, _, err := e.Run(h, "cat /proc/sys/kernel/random/boot_id")
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(out)
+	}
+	before := bootID()
+	if before == "" {
+		t.Fatalf("%s: cannot read the boot id before rebooting", h.Addr)
+	}
+	_, _, _ = e.Run(h, "systemctl reboot")
+	deadline := time.Now().Add(120 * time.Second)
+	for time.Now().Before(deadline) {
+		if id := bootID(); id != "" && id != before {
+			out, _, _ := e.Run(h, "systemctl is-system-running --wait")
+			if s := strings.TrimSpace(out); s == "running" || s == "degraded" {
+				return
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("%s did not come back from a reboot within 120 s", h.Addr)
+}
