@@ -39,7 +39,11 @@ func operationDetail(action string, target maskTarget, err error) string {
 	fmt.Fprintf(&b, "%s %s on %s failed.\n\n", action, unit, addr)
 	switch {
 	case errors.As(err, &hostKey):
-		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s` (or `known_hosts_file` / `host_key`).", hostKey, hostKey.Attribute)
+		prefix := ""
+		if hostKey.Hop != "" {
+			prefix = hostKey.Hop + "."
+		}
+		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s` (or `%sknown_hosts_file` / `%shost_key`).", hostKey, hostKey.Attribute, prefix, prefix)
 	case errors.As(err, &config):
 		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s`.", config.Err, config.Attribute)
 	case errors.As(err, &hostErr):

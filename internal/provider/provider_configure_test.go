@@ -24,7 +24,7 @@ func clearEnv(t *testing.T) {
 	for _, name := range []string{
 		envHost, envPort, envUser, envPrivateKey, envPrivateKeyPassphrase, envPassword, envAgent,
 		envKnownHostsFile, envHostKey, envInsecureIgnoreHostKey, envSudo, envSudoPassword, envTimeout,
-		"SSH_AUTH_SOCK",
+		envCertificate, envBastionHost, envBastionPort, envBastionUser, "SSH_AUTH_SOCK",
 	} {
 		t.Setenv(name, "")
 	}

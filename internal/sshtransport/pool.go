@@ -36,6 +36,10 @@ type HostError struct {
 	Addr      string
 	Attribute string
 	Err       error
+	// Transient errors are a connection refused, reset or lost: worth
+	// another try for an idempotent command. Timeouts, authentication,
+	// host keys and sudo are not: trying again gives the same answer.
+	Transient bool
 }
 
 func (e *HostError) Error() string {
@@ -168,8 +172,45 @@ type hostRunner struct {
 	addr string
 }
 
+// Retry backoff: first wait, and the cap it doubles up to.
+const (
+	retryFirstWait = 250 * time.Millisecond
+	retryMaxWait   = 2 * time.Second
+)
+
+// Run runs cmd, trying again with bounded backoff after a transient failure
+// (a refused, reset or lost connection): every command this provider runs
+// is idempotent (mask, unmask, read), so running one twice is safe. Retries
+// stop once `timeout` has passed since the first try, and later tries are
+// bounded by what remains of it, so that an unreachable host fails within
+// about `timeout`.
 func (r hostRunner) Run(ctx context.Context, cmd systemd.Command) (systemd.Result, error) {
-	return r.pool.run(ctx, r.addr, cmd)
+	budget := r.pool.cfg.Timeout
+	start := time.Now()
+	wait := retryFirstWait
+	for attempt := 1; ; attempt++ {
+		runCtx, cancel := ctx, context.CancelFunc(func() {})
+		if attempt > 1 {
+			runCtx, cancel = context.WithDeadlineCause(ctx, start.Add(budget), errTimeout)
+		}
+		res, err := r.pool.run(runCtx, r.addr, cmd)
+		cancel()
+		var he *HostError
+		if err == nil || !errors.As(err, &he) || !he.Transient || ctx.Err() != nil {
+			return res, err
+		}
+		if time.Since(start)+wait >= budget {
+			return res, &HostError{Hop: he.Hop, Addr: he.Addr, Attribute: he.Attribute,
+				Err: fmt.Errorf("%w (after %d tries in %s)", he.Err, attempt, time.Since(start).Round(time.Millisecond)), Transient: true}
+		}
+		tflog.Debug(ctx, "transient SSH failure; trying again", map[string]any{"host": r.addr, "attempt": attempt, "wait": wait.String(), "error": err.Error()})
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return res, err
+		}
+		wait = min(wait*2, retryMaxWait)
+	}
 }
 
 func (p *Pool) host(addr string) *hostConn {
@@ -235,7 +276,7 @@ func (p *Pool) dialTCP(ctx context.Context, h *hop, addr string) (*ssh.Client, e
 		if isTimeout(err) && ctx.Err() == nil {
 			return nil, &HostError{Hop: h.name, Addr: addr, Attribute: "timeout", Err: fmt.Errorf("cannot connect within %s", p.cfg.Timeout)}
 		}
-		return nil, &HostError{Hop: h.name, Addr: addr, Attribute: h.attr("host"), Err: fmt.Errorf("cannot connect: %w", unwrapOpError(err))}
+		return nil, &HostError{Hop: h.name, Addr: addr, Attribute: h.attr("host"), Err: fmt.Errorf("cannot connect: %w", unwrapOpError(err)), Transient: true}
 	}
 	// A deadline on the socket bounds the handshake too, and is lifted once
 	// the connection is up.
@@ -281,7 +322,8 @@ func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, er
 			return nil, time.Time{}, &HostError{Hop: b.name, Addr: b.addr, Attribute: b.attr("host"),
 				Err: fmt.Errorf("refuses to forward a connection to %s (%s): its sshd must allow TCP forwarding (AllowTcpForwarding) for %q", addr, refused.Message, b.user)}
 		case errors.As(err, &refused):
-			return nil, time.Time{}, &HostError{Addr: addr, Attribute: "host", Err: fmt.Errorf("cannot connect through bastion %s: %s (%s)", b.addr, refused.Reason, refused.Message)}
+			return nil, time.Time{}, &HostError{Addr: addr, Attribute: "host", Err: fmt.Errorf("cannot connect through bastion %s: %s (%s)", b.addr, refused.Reason, refused.Message),
+				Transient: refused.Reason == ssh.ConnectionFailed}
 		case ctx.Err() != nil:
 			return nil, time.Time{}, &HostError{Addr: addr, Err: fmt.Errorf("connecting through bastion %s interrupted: %w", b.addr, ctx.Err())}
 		case dialErr != nil:
@@ -291,7 +333,7 @@ func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, er
 			tflog.Debug(ctx, "SSH connection to the bastion is dead; reconnecting", map[string]any{"bastion": b.addr, "error": err.Error()})
 			stale = bc
 		default:
-			return nil, time.Time{}, &HostError{Hop: b.name, Addr: b.addr, Err: fmt.Errorf("cannot open a connection to %s: %w", addr, err)}
+			return nil, time.Time{}, &HostError{Hop: b.name, Addr: b.addr, Err: fmt.Errorf("cannot open a connection to %s: %w", addr, err), Transient: true}
 		}
 	}
 }
@@ -363,7 +405,7 @@ func (p *Pool) handshake(ctx context.Context, conn net.Conn, h *hop, addr string
 		case ctx.Err() != nil:
 			return nil, &HostError{Hop: h.name, Addr: addr, Err: fmt.Errorf("SSH handshake interrupted: %w", ctx.Err())}
 		}
-		return nil, &HostError{Hop: h.name, Addr: addr, Err: fmt.Errorf("SSH handshake failed: %w", err)}
+		return nil, &HostError{Hop: h.name, Addr: addr, Err: fmt.Errorf("SSH handshake failed: %w", err), Transient: true}
 	}
 	return ssh.NewClient(sshConn, chans, reqs), nil
 }
@@ -409,7 +451,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	var stdout, stderr bytes.Buffer
 	session.Stdout, session.Stderr, session.Stdin = &stdout, &stderr, stdin
 	if err := session.Start(line); err != nil {
-		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("starting `%s`: %w", cmd, err)}
+		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("starting `%s`: %w", cmd, err), Transient: true}
 	}
 	done := make(chan error, 1)
 	go func() { done <- session.Wait() }()
@@ -430,7 +472,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	default:
 		// No exit status: the connection or the session died under the
 		// command, whose effect is unknown.
-		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("`%s` ended without an exit status (connection lost?): %w", cmd, err)}
+		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("`%s` ended without an exit status (connection lost?): %w", cmd, err), Transient: true}
 	}
 	logFields["exit_code"] = res.ExitCode
 	tflog.Debug(ctx, "remote command finished", logFields)
@@ -454,7 +496,7 @@ func (p *Pool) session(ctx context.Context, addr string, hc *hostConn) (*ssh.Ses
 			return session, nil
 		}
 		if attempt > 0 {
-			return nil, &HostError{Addr: addr, Err: fmt.Errorf("cannot open an SSH session: %w", err)}
+			return nil, &HostError{Addr: addr, Err: fmt.Errorf("cannot open an SSH session: %w", err), Transient: true}
 		}
 		tflog.Debug(ctx, "SSH connection is dead; reconnecting", map[string]any{"host": addr, "error": err.Error()})
 		stale = client
