@@ -52,19 +52,7 @@ func TestSecretAttributesAreSensitive(t *testing.T) {
 func TestAccSecrets_neverLogged(t *testing.T) {
 	env := testAccPreCheck(t, 1)
 	h := env.Hosts[0]
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		var err error
-		if tf, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal("no terraform on PATH (or TF_ACC_TERRAFORM_PATH)")
-		}
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "bin")
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-systemd"), "../..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
 	// The harness key, encrypted with a passphrase.
 	key := filepath.Join(dir, "key")
 	raw, err := os.ReadFile(env.KeyFile)
@@ -83,32 +71,8 @@ func TestAccSecrets_neverLogged(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	providerHost := "registry.terraform.io"
-	if os.Getenv("TF_ACC_PROVIDER_HOST") != "" {
-		providerHost = os.Getenv("TF_ACC_PROVIDER_HOST")
-	}
-	rc := filepath.Join(dir, "cli.tfrc")
-	if err := os.WriteFile(rc, []byte(fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "%s/systemd-tf/systemd" = %q
-  }
-  direct {}
-}
-`, providerHost, bin)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	work := filepath.Join(dir, "work")
-	if err := os.Mkdir(work, 0o700); err != nil {
-		t.Fatal(err)
-	}
 	unit := testUnitName("secrets")
 	config := fmt.Sprintf(`
-terraform {
-  required_providers {
-    systemd = { source = "systemd-tf/systemd" }
-  }
-}
-
 provider "systemd" {
   host                   = %q
   port                   = %d
@@ -124,17 +88,11 @@ resource "systemd_unit_mask" "test" {
   name = %q
 }
 `, h.IP, h.Port, key, passphrase, env.OperatorPassword, env.OperatorPassword, env.KnownHostsFile, unit)
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
+	w := newCLIWorkspace(t, config)
 	var all bytes.Buffer
 	for i, args := range [][]string{{"apply", "-auto-approve", "-input=false"}, {"destroy", "-auto-approve", "-input=false"}} {
 		logFile := filepath.Join(dir, fmt.Sprintf("tf-%d.log", i))
-		cmd := exec.Command(tf, args...)
-		cmd.Dir = work
-		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_LOG=trace", "TF_LOG_PATH="+logFile, "TF_IN_AUTOMATION=1")
-		out, err := cmd.CombinedOutput()
+		out, err := w.command([]string{"TF_LOG=trace", "TF_LOG_PATH=" + logFile}, args...).CombinedOutput()
 		all.Write(out)
 		if err != nil {
 			t.Fatalf("terraform %s: %v\n%s", args[0], err, out)

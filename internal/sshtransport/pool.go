@@ -83,6 +83,12 @@ type hostConn struct {
 	mu       sync.Mutex // held while dialing, so one dial per host at a time
 	client   *ssh.Client
 	sessions chan struct{}
+	// failed is the last dial's error when trying again cannot help (a
+	// timeout, a refused login or host key), kept for `timeout` so that the
+	// commands queued behind that dial fail at once instead of each waiting
+	// out its own.
+	failed   error
+	failedAt time.Time
 }
 
 // NewPool checks cfg and prepares authentication; it connects to nothing.
@@ -236,11 +242,18 @@ func (p *Pool) client(ctx context.Context, addr string, hc *hostConn, stale *ssh
 		_ = hc.client.Close()
 		hc.client = nil
 	}
+	if hc.failed != nil && time.Since(hc.failedAt) < p.cfg.Timeout {
+		return nil, hc.failed
+	}
 	c, err := p.dial(ctx, addr)
 	if err != nil {
+		var he *HostError
+		if (!errors.As(err, &he) || !he.Transient) && ctx.Err() == nil {
+			hc.failed, hc.failedAt = err, time.Now()
+		}
 		return nil, err
 	}
-	hc.client = c
+	hc.client, hc.failed = c, nil
 	return c, nil
 }
 

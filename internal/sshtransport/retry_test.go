@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -94,4 +95,30 @@ func closedPort(t *testing.T) string {
 	addr := l.Addr().String()
 	_ = l.Close()
 	return addr
+}
+
+// Commands queued behind a dial that timed out fail with it at once: a host
+// that hangs costs one `timeout`, not one per command.
+func TestRunFailedDialIsShared(t *testing.T) {
+	addr := silentPeer(t)
+	priv, _ := newClientKey(t)
+	cfg := Config{User: "root", PrivateKey: openSSHPEM(t, priv, ""), InsecureIgnoreHostKey: true, Timeout: time.Second}
+	r := newTestPool(t, cfg).Runner(addr)
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, 5)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = r.Run(context.Background(), systemd.Command{Argv: []string{"true"}})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		wantHostError(t, err, "timeout", "within")
+	}
+	if elapsed := time.Since(start); elapsed > 2*cfg.Timeout {
+		t.Errorf("5 commands to a hanging host took %s, want about one timeout (%s)", elapsed, cfg.Timeout)
+	}
 }

@@ -16,9 +16,10 @@ import (
 
 // Host is one booted test host.
 type Host struct {
-	Addr string // 127.0.0.1:PORT
-	IP   string
-	Port int
+	Addr  string // 127.0.0.1:PORT
+	IP    string
+	Port  int
+	Index int // 1-based, as in the harness's state directory (hostN)
 }
 
 // Env is what the harness wrote for the tests.
@@ -67,9 +68,11 @@ func SkipUnlessAcc(t testing.TB) {
 	}
 }
 
-func load() (Env, error) {
+func load() (Env, error) { return loadFrom(os.Getenv) }
+
+func loadFrom(getenv func(string) string) (Env, error) {
 	var env Env
-	list := os.Getenv("TESTHOSTS_HOSTS")
+	list := getenv("TESTHOSTS_HOSTS")
 	if list == "" {
 		return env, fmt.Errorf("TESTHOSTS_HOSTS is not set")
 	}
@@ -79,15 +82,15 @@ func load() (Env, error) {
 		if !ok || err != nil {
 			return env, fmt.Errorf("TESTHOSTS_HOSTS: %q is not IP:PORT", addr)
 		}
-		env.Hosts = append(env.Hosts, Host{Addr: addr, IP: ip, Port: port})
+		env.Hosts = append(env.Hosts, Host{Addr: addr, IP: ip, Port: port, Index: len(env.Hosts) + 1})
 	}
-	env.KeyFile = os.Getenv("TESTHOSTS_SSH_KEY")
-	env.KnownHostsFile = os.Getenv("TESTHOSTS_KNOWN_HOSTS")
-	env.OperatorPassword = os.Getenv("TESTHOSTS_OPERATOR_PASSWORD")
-	env.CertKeyFile = os.Getenv("TESTHOSTS_CERT_KEY")
-	env.CertFile = os.Getenv("TESTHOSTS_CERT")
-	env.LingerUser = os.Getenv("TESTHOSTS_LINGER_USER")
-	env.StateDir = os.Getenv("TESTHOSTS_STATE")
+	env.KeyFile = getenv("TESTHOSTS_SSH_KEY")
+	env.KnownHostsFile = getenv("TESTHOSTS_KNOWN_HOSTS")
+	env.OperatorPassword = getenv("TESTHOSTS_OPERATOR_PASSWORD")
+	env.CertKeyFile = getenv("TESTHOSTS_CERT_KEY")
+	env.CertFile = getenv("TESTHOSTS_CERT")
+	env.LingerUser = getenv("TESTHOSTS_LINGER_USER")
+	env.StateDir = getenv("TESTHOSTS_STATE")
 	for name, v := range map[string]string{"TESTHOSTS_SSH_KEY": env.KeyFile, "TESTHOSTS_KNOWN_HOSTS": env.KnownHostsFile} {
 		if _, err := os.Stat(v); err != nil {
 			return env, fmt.Errorf("%s: %v", name, err)

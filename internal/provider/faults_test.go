@@ -1,0 +1,312 @@
+package provider
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
+	"github.com/systemd-tf/terraform-provider-systemd/internal/testhosts"
+)
+
+// Faults in the middle of real applies. After each: what state holds is
+// exactly what the host holds, and a plan has nothing left to do.
+
+// fleetConfig masks count units named PREFIX-NN.service on host.
+func fleetConfig(env testhosts.Env, host, prefix string, count int, extra string) string {
+	return fmt.Sprintf(`
+provider "systemd" {
+  private_key      = file(%q)
+  known_hosts_file = %q
+  %s
+}
+
+resource "systemd_unit_mask" "fault" {
+  count = %d
+  host  = %q
+  name  = format("%s-%%02d.service", count.index)
+}
+`, env.KeyFile, env.KnownHostsFile, extra, count, host, prefix)
+}
+
+// hostMasks lists the units named PREFIX-* masked in /etc on h.
+func hostMasks(t *testing.T, env testhosts.Env, h testhosts.Host, prefix string) []string {
+	t.Helper()
+	out := env.MustRun(t, h, "cd /etc/systemd/system && for f in "+prefix+"-*; do [ \"$(readlink \"$f\")\" = /dev/null ] && echo \"$f\"; done; true")
+	names := strings.Fields(out)
+	sort.Strings(names)
+	return names
+}
+
+// assertStateMatchesHost compares the masks in state with the host's.
+func assertStateMatchesHost(t *testing.T, w *cliWorkspace, env testhosts.Env, h testhosts.Host, addr, prefix string) int {
+	t.Helper()
+	var inState []string
+	for _, id := range w.stateIDs() {
+		if name, ok := strings.CutPrefix(id, addr+"/"); ok && strings.HasPrefix(name, prefix+"-") {
+			inState = append(inState, name)
+		}
+	}
+	sort.Strings(inState)
+	onHost := hostMasks(t, env, h, prefix)
+	if strings.Join(inState, " ") != strings.Join(onHost, " ") {
+		t.Fatalf("state and host differ after the fault:\nstate: %q\nhost:  %q", inState, onHost)
+	}
+	return len(onHost)
+}
+
+// waitForMasks waits until at least n of the units are masked on h.
+func waitForMasks(t *testing.T, env testhosts.Env, h testhosts.Host, prefix string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if len(hostMasks(t, env, h, prefix)) >= n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %d masks appeared on %s", n, h.Addr)
+}
+
+// Every sshd process on the host (the listener and every session: Debian's
+// ssh.service has KillMode=process) is killed in the middle of an apply of
+// 50 masks, then ssh is started again.
+func TestAccFaults_sshdKilledMidApply(t *testing.T) {
+	testAccPreCheck(t, 1)
+	t.Parallel()
+	env := testhosts.BootPrivate(t)
+	h := env.Hosts[0]
+	prefix := "tfacc-sshdkill"
+	w := newCLIWorkspace(t, fleetConfig(env, h.Addr, prefix, 50, `timeout = "20s"`))
+
+	apply := w.command(nil, "apply", "-auto-approve", "-input=false")
+	var out strings.Builder
+	apply.Stdout, apply.Stderr = &out, &out
+	if err := apply.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForMasks(t, env, h, prefix, 5)
+	if got, err := env.Console(h, "pkill -KILL -x sshd; sleep 1; systemctl restart ssh.service"); err != nil {
+		t.Fatalf("killing sshd: %v\n%s", err, got)
+	}
+	err := apply.Wait()
+	t.Logf("apply during the fault: err=%v", err)
+	if n := assertStateMatchesHost(t, w, env, h, h.Addr, prefix); err == nil && n != 50 {
+		t.Fatalf("the apply succeeded with %d of 50 masks", n)
+	}
+	w.must("apply", "-auto-approve", "-input=false")
+	if n := assertStateMatchesHost(t, w, env, h, h.Addr, prefix); n != 50 {
+		t.Fatalf("%d of 50 masks after the re-apply", n)
+	}
+	w.converges()
+	w.must("destroy", "-auto-approve", "-input=false")
+	if left := hostMasks(t, env, h, prefix); len(left) != 0 {
+		t.Fatalf("masks left after destroy: %q", left)
+	}
+}
+
+// Every connection is dropped in the middle of an apply of 30 masks (the
+// host stays up): commands in flight lose their session.
+func TestAccFaults_connectionDroppedMidApply(t *testing.T) {
+	env := testAccPreCheck(t, 1)
+	t.Parallel()
+	h := env.Hosts[0]
+	proxy := testhosts.StartProxy(t, h)
+	prefix := testUnitName("drop")
+	prefix = strings.TrimSuffix(prefix, ".service")
+	config := fmt.Sprintf(`
+provider "systemd" {
+  private_key      = file(%q)
+  known_hosts_file = %q
+  timeout          = "20s"
+}
+
+resource "systemd_unit_mask" "fault" {
+  count = 30
+  host  = %q
+  name  = format("%s-%%02d.service", count.index)
+}
+`, env.KeyFile, env.KnownHostsFor(t, h, proxy), proxy.Addr, prefix)
+	w := newCLIWorkspace(t, config)
+	apply := w.command(nil, "apply", "-auto-approve", "-input=false")
+	var out strings.Builder
+	apply.Stdout, apply.Stderr = &out, &out
+	if err := apply.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForMasks(t, env, h, prefix, 3)
+	proxy.Stop()
+	time.Sleep(300 * time.Millisecond)
+	proxy.Restart(t)
+	err := apply.Wait()
+	t.Logf("apply during the fault: err=%v", err)
+	if n := assertStateMatchesHost(t, w, env, h, proxy.Addr, prefix); err == nil && n != 30 {
+		t.Fatalf("the apply succeeded with %d of 30 masks:\n%s", n, out.String())
+	}
+	w.must("apply", "-auto-approve", "-input=false")
+	if n := assertStateMatchesHost(t, w, env, h, proxy.Addr, prefix); n != 30 {
+		t.Fatalf("%d of 30 masks after the re-apply", n)
+	}
+	w.converges()
+	w.must("destroy", "-auto-approve", "-input=false")
+}
+
+// A host that cannot be reached during an apply of new masks: the apply
+// fails within `timeout` (retries included) plus a small margin, naming the
+// host, and the masks of a host that is up are applied and kept.
+func TestAccFaults_unreachableDuringApply(t *testing.T) {
+	env := testAccPreCheck(t, 1)
+	t.Parallel()
+	up := env.Hosts[0]
+	refused := testhosts.StartProxy(t, up)
+	refused.Stop() // connection refused
+	silent := silentListener(t)
+	prefix := strings.TrimSuffix(testUnitName("unreach"), ".service")
+	const timeout = 3 * time.Second
+	for _, down := range []struct{ what, addr string }{{"refused", refused.Addr}, {"silent", silent}} {
+		t.Run(down.what, func(t *testing.T) {
+			p := prefix + "-" + down.what
+			config := fmt.Sprintf(`
+provider "systemd" {
+  private_key      = file(%[1]q)
+  known_hosts_file = %[2]q
+  timeout          = "%[3]s"
+}
+
+resource "systemd_unit_mask" "up" {
+  count = 3
+  host  = %[4]q
+  name  = format("%[6]s-%%02d.service", count.index)
+}
+
+resource "systemd_unit_mask" "down" {
+  count = 3
+  host  = %[5]q
+  name  = format("%[6]s-%%02d.service", count.index)
+}
+`, env.KeyFile, env.KnownHostsFile, timeout, up.Addr, down.addr, p)
+			w := newCLIWorkspace(t, config)
+			start := time.Now()
+			out, err := w.run("apply", "-auto-approve", "-input=false", "-no-color")
+			elapsed := time.Since(start)
+			if err == nil {
+				t.Fatalf("the apply succeeded with an unreachable host:\n%s", out)
+			}
+			if !strings.Contains(out, down.addr) {
+				t.Errorf("the error does not name %s:\n%s", down.addr, out)
+			}
+			// The CLI's own start-up and the other host's masks take a few
+			// seconds on this machine; the unreachable host adds `timeout`.
+			if limit := timeout + 6*time.Second; elapsed > limit {
+				t.Errorf("the apply took %s; want under %s (timeout %s plus margin)", elapsed, limit, timeout)
+			}
+			t.Logf("%s host: apply failed after %s", down.what, elapsed.Round(time.Millisecond))
+			if n := assertStateMatchesHost(t, w, env, up, up.Addr, p); n != 3 {
+				t.Errorf("%d of the reachable host's 3 masks applied", n)
+			}
+			ids := w.stateIDs()
+			for _, id := range ids {
+				if strings.HasPrefix(id, down.addr+"/") {
+					t.Errorf("state holds %s for the unreachable host", id)
+				}
+			}
+			// Without the unreachable host, everything converges.
+			w.must("destroy", "-auto-approve", "-input=false", "-target=systemd_unit_mask.up")
+		})
+	}
+}
+
+// silentListener accepts TCP connections and never answers: a host whose
+// sshd hangs.
+func silentListener(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		wg    sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		wg.Wait()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+	})
+	return l.Addr().String()
+}
+
+// A reboot: runtime masks vanish and the next plan creates exactly those
+// again; persistent ones stay.
+func TestAccFaults_reboot(t *testing.T) {
+	testAccPreCheck(t, 1)
+	t.Parallel()
+	env := testhosts.BootPrivate(t)
+	h := env.Hosts[0]
+	persistent, runtime := testUnitName("keep"), testUnitName("gone")
+	config := providerBlock(env, h) + fmt.Sprintf(`
+resource "systemd_unit_mask" "persistent" {
+  name = %q
+}
+
+resource "systemd_unit_mask" "runtime" {
+  name    = %q
+  runtime = true
+}
+`, persistent, runtime)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkHostMask(env, h, persistent, true, false),
+					checkHostMask(env, h, runtime, false, true),
+				),
+			},
+			{
+				PreConfig: func() {
+					env.Reboot(t, h)
+					if err := checkHostMask(env, h, runtime, false, false)(nil); err != nil {
+						t.Fatalf("after the reboot: %v", err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("systemd_unit_mask.runtime", plancheck.ResourceActionCreate),
+						plancheck.ExpectResourceAction("systemd_unit_mask.persistent", plancheck.ResourceActionNoop),
+					},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkHostMask(env, h, persistent, true, false),
+					checkHostMask(env, h, runtime, false, true),
+				),
+			},
+		},
+	})
+}

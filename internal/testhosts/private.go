@@ -1,0 +1,89 @@
+package testhosts
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// bootMu serialises boots from this process: the harness picks free ports
+// one host at a time.
+var bootMu sync.Mutex
+
+// BootPrivate boots a host of the test's own, for faults that would disturb
+// other tests on a shared host (killing sshd, rebooting). It is stopped when
+// the test ends.
+func BootPrivate(t testing.TB) Env {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(file), "..", "..", "scripts", "testhosts")
+	state := filepath.Join(os.TempDir(), fmt.Sprintf("testhosts-private-%d-%d", os.Getpid(), time.Now().UnixNano()))
+	bootMu.Lock()
+	out, err := exec.Command(script, "up", "1", state).CombinedOutput()
+	bootMu.Unlock()
+	t.Cleanup(func() {
+		if out, err := exec.Command(script, "down", state).CombinedOutput(); err != nil {
+			t.Errorf("stopping the private host: %v\n%s", err, out)
+		}
+	})
+	if err != nil {
+		t.Fatalf("booting a private host: %v\n%s", err, out)
+	}
+	vars, err := readEnvFile(filepath.Join(state, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := loadFrom(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// readEnvFile reads the harness's `export K='V'` lines.
+func readEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	vars := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimPrefix(strings.TrimSpace(sc.Text()), "export ")
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		vars[k] = strings.Trim(v, "'")
+	}
+	return vars, sc.Err()
+}
+
+// Console runs a shell command inside h as root without SSH, entering the
+// container's namespaces from the machine: for when sshd itself is down.
+func (e Env) Console(h Host, command string) (string, error) {
+	pidText, err := os.ReadFile(filepath.Join(e.StateDir, "host"+strconv.Itoa(h.Index), "pid"))
+	if err != nil {
+		return "", err
+	}
+	// pid file → the harness's boot loop → systemd-nspawn → the container's PID 1.
+	pid := strings.TrimSpace(string(pidText))
+	for i := 0; i < 2; i++ {
+		out, err := exec.Command("pgrep", "-P", pid).Output()
+		if err != nil {
+			return "", fmt.Errorf("finding the container of %s: %v", h.Addr, err)
+		}
+		pid = strings.Fields(string(out))[0]
+	}
+	out, err := exec.Command("nsenter", "-t", pid, "-m", "-u", "-i", "-p", "--", "/bin/sh", "-c", command).CombinedOutput()
+	return string(out), err
+}
