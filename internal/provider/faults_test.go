@@ -310,3 +310,44 @@ resource "systemd_unit_mask" "runtime" {
 		},
 	})
 }
+
+// insecure_ignore_host_key: a host in no known_hosts file is reached, and
+// the real CLI's plan carries the warning (terraform-plugin-testing cannot
+// see warnings, so this reads `terraform plan -json`).
+func TestAccHostKeys_insecureWorksAndWarns(t *testing.T) {
+	env := testAccPreCheck(t, 1)
+	t.Parallel()
+	h := env.Hosts[0]
+	unit := testUnitName("insecure")
+	w := newCLIWorkspace(t, fmt.Sprintf(`
+provider "systemd" {
+  host                     = %q
+  port                     = %d
+  private_key              = file(%q)
+  known_hosts_file         = "/nonexistent/known_hosts"
+  insecure_ignore_host_key = true
+}
+
+resource "systemd_unit_mask" "test" {
+  name = %q
+}
+`, h.IP, h.Port, env.KeyFile, unit))
+	plan := w.must("plan", "-json", "-input=false")
+	warned := false
+	for _, line := range strings.Split(plan, "\n") {
+		if strings.Contains(line, `"@level":"warn"`) && strings.Contains(line, "Host Keys Are Not Verified") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning in the plan's JSON:\n%s", plan)
+	}
+	w.must("apply", "-auto-approve", "-input=false")
+	if err := checkHostMask(env, h, unit, true, false)(nil); err != nil {
+		t.Fatal(err)
+	}
+	w.must("destroy", "-auto-approve", "-input=false")
+	if err := checkHostMask(env, h, unit, false, false)(nil); err != nil {
+		t.Fatal(err)
+	}
+}
