@@ -108,16 +108,27 @@ func (m Manager) Unmask(ctx context.Context, name string, layer Layer) error {
 }
 
 // State reads what both layers hold for each named unit, in one command.
+// An answer that does not parse is read once more before it is an error:
+// once, right after sshd was killed and restarted under load, a probe came
+// back empty with exit status 0, and reading is harmless to repeat.
 func (m Manager) State(ctx context.Context, names ...string) (map[string]MaskState, error) {
 	cmd := m.Scope.ProbeCommand(names...)
-	res, err := m.Runner.Run(ctx, cmd)
-	if err != nil {
-		return nil, err
+	var parseErr error
+	for try := 0; try < 2; try++ {
+		res, err := m.Runner.Run(ctx, cmd)
+		if err != nil {
+			return nil, err
+		}
+		if res.ExitCode != 0 {
+			return nil, &CommandError{Command: cmd, ExitCode: res.ExitCode, Stderr: cleanStderr(res.Stderr)}
+		}
+		states, err := m.Scope.ParseProbe(res.Stdout, names)
+		if err == nil {
+			return states, nil
+		}
+		parseErr = err
 	}
-	if res.ExitCode != 0 {
-		return nil, &CommandError{Command: cmd, ExitCode: res.ExitCode, Stderr: cleanStderr(res.Stderr)}
-	}
-	return m.Scope.ParseProbe(res.Stdout, names)
+	return nil, parseErr
 }
 
 func cleanStderr(b []byte) string {

@@ -234,6 +234,16 @@ func TestManagerState(t *testing.T) {
 	}
 }
 
+// An empty answer once, then a good one: read again, no error.
+func TestManagerStateRereadsAGarbledAnswer(t *testing.T) {
+	good := "null\t/etc/systemd/system/a.service\nnone\t/run/systemd/system/a.service\nend\n"
+	f := &fakeRunner{replies: []reply{ok(""), ok(good)}}
+	states, err := Manager{Runner: f}.State(context.Background(), "a.service")
+	if err != nil || !states["a.service"].Masked(Persistent) || len(f.got) != 2 {
+		t.Fatalf("State = %v, %v after %d commands", states, err, len(f.got))
+	}
+}
+
 func TestManagerStateErrors(t *testing.T) {
 	transportErr := errors.New("no route to host")
 	tests := []struct {
@@ -252,7 +262,7 @@ func TestManagerStateErrors(t *testing.T) {
 				t.Errorf("err = %#v, want *CommandError", err)
 			}
 		}},
-		{"garbled answer", ok("null\t/etc/systemd/system/a.service\n"), func(t *testing.T, err error) {
+		{"garbled answer, twice", ok("null\t/etc/systemd/system/a.service\n"), func(t *testing.T, err error) {
 			if err == nil || !strings.Contains(err.Error(), "unexpected answer") {
 				t.Errorf("err = %v", err)
 			}
@@ -260,7 +270,8 @@ func TestManagerStateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
-			f := &fakeRunner{replies: []reply{tt.reply}}
+			// A garbled answer is read once more; give it the same again.
+			f := &fakeRunner{replies: []reply{tt.reply, tt.reply}}
 			states, err := Manager{Runner: f}.State(context.Background(), "a.service")
 			if states != nil {
 				t.Errorf("states = %v, want nil with an error", states)
