@@ -98,11 +98,7 @@ func (s Scope) ParseMaskedUnits(out []byte) (units []MaskedUnit, listStatus int,
 			}
 			entries = append(entries, e)
 		}
-		unit, alias, err := effectiveMask(name, state, entries)
-		if err != nil {
-			return fail("%v", err)
-		}
-		if !alias {
+		if unit, skip := effectiveMask(name, entries); !skip {
 			units = append(units, unit)
 		}
 	}
@@ -114,28 +110,21 @@ func (s Scope) ParseMaskedUnits(out []byte) (units []MaskedUnit, listStatus int,
 // masked: the first entry in search-path order. When that entry is a
 // symlink to another unit, the unit is an alias, masked because the unit it
 // names is (autovt@.service → getty@.service): that unit is listed with its
-// own mask, and the alias is left out. Where the directories say otherwise
-// (no mask, a unit file first, a runtime mask listed as a persistent one),
-// this provider's idea of the search path is not the host's, and guessing
-// would misreport the mask.
-func effectiveMask(name, state string, entries []dirEntry) (unit MaskedUnit, alias bool, err error) {
-	var dirs []string
+// own mask, and the alias is left out (skip). The directories are read just
+// after systemctl's listing, so they win where the two disagree: a unit
+// unmasked in between (no mask any more, or a unit file first) is left out,
+// and a mask moved in between is reported where it now is.
+func effectiveMask(name string, entries []dirEntry) (unit MaskedUnit, skip bool) {
 	for _, e := range entries {
-		dirs = append(dirs, e.dir.word)
 		switch {
 		case e.entry == EntryNone:
 			continue
-		case e.link:
-			return MaskedUnit{}, true, nil
-		case !e.entry.Masked():
-			return MaskedUnit{}, false, fmt.Errorf("systemctl lists %s as %s, but %s, which comes first in the unit search path, is a %s",
-				name, state, e.path, e.entry)
-		case (state == "masked-runtime") != (e.dir.layer == SearchRuntime):
-			return MaskedUnit{}, false, fmt.Errorf("systemctl lists %s as %s, but its mask is %s, in the %s layer", name, state, e.path, e.dir.layer)
+		case e.link || !e.entry.Masked():
+			return MaskedUnit{}, true
 		}
-		return MaskedUnit{Name: name, Layer: e.dir.layer, Path: e.path}, false, nil
+		return MaskedUnit{Name: name, Layer: e.dir.layer, Path: e.path}, false
 	}
-	return MaskedUnit{}, false, fmt.Errorf("systemctl lists %s as %s, but none of %s holds a mask for it", name, state, strings.Join(dirs, ", "))
+	return MaskedUnit{}, true
 }
 
 // MaskedUnits lists the scope's masked units, sorted by name, in one

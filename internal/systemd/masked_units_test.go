@@ -74,6 +74,26 @@ func TestParseMaskedUnits(t *testing.T) {
 			// list-unit-files exits 1 when nothing matches.
 			what: "nothing masked", scope: ScopeGlobal, answer: "listed\t1\nend\n", status: 1,
 		},
+		// The directories are read after the listing and win: a unit
+		// unmasked, replaced or moved in between is reported as it now is.
+		{
+			what: "unmasked since the listing", scope: ScopeSystem,
+			answer: "listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked", nil) + "end\n",
+		},
+		{
+			what: "a unit file first", scope: ScopeSystem,
+			answer: "listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked", map[string]string{"/etc/systemd/system/x.service": "unit", "/lib/systemd/system/x.service": "null"}) + "end\n",
+		},
+		{
+			what: "moved to the persistent layer since the listing", scope: ScopeSystem,
+			answer: "listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked-runtime", map[string]string{"/etc/systemd/system/x.service": "null"}) + "end\n",
+			units:  []MaskedUnit{{Name: "x.service", Layer: SearchPersistent, Path: "/etc/systemd/system/x.service"}},
+		},
+		{
+			what: "moved to the runtime layer since the listing", scope: ScopeSystem,
+			answer: "listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked", map[string]string{"/run/systemd/system/x.service": "null"}) + "end\n",
+			units:  []MaskedUnit{{Name: "x.service", Layer: SearchRuntime, Path: "/run/systemd/system/x.service"}},
+		},
 		{
 			what: "global masks", scope: ScopeGlobal,
 			answer: "listed\t0\n" +
@@ -133,22 +153,6 @@ func TestParseMaskedUnitsRejects(t *testing.T) {
 		{"an invalid name", ScopeSystem, "listed\t0\n" + unitLines(ScopeSystem, "UNIT", "FILE", nil) + "end\n", "no type suffix"},
 		{"a unit not masked", ScopeSystem, "listed\t0\n" + unitLines(ScopeSystem, "cron.service", "enabled", map[string]string{"/lib/systemd/system/cron.service": "unit"}) + "end\n", `listed as "enabled"`},
 		{"a unit twice", ScopeSystem, "listed\t0\n" + sudo + sudo + "end\n", "listed twice"},
-		{"no mask anywhere", ScopeSystem, "listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked", nil) + "end\n", "none of /etc/systemd/system, /run/systemd/system"},
-		{
-			"a unit file first", ScopeSystem,
-			"listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked", map[string]string{"/etc/systemd/system/x.service": "unit", "/lib/systemd/system/x.service": "null"}) + "end\n",
-			"/etc/systemd/system/x.service, which comes first in the unit search path, is a unit file",
-		},
-		{
-			"a persistent mask listed as runtime", ScopeSystem,
-			"listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked-runtime", map[string]string{"/etc/systemd/system/x.service": "null"}) + "end\n",
-			"lists x.service as masked-runtime, but its mask is /etc/systemd/system/x.service, in the persistent layer",
-		},
-		{
-			"a runtime mask listed as persistent", ScopeSystem,
-			"listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked", map[string]string{"/run/systemd/system/x.service": "null"}) + "end\n",
-			"in the runtime layer",
-		},
 		{"system paths for global units", ScopeGlobal, "listed\t0\n" + sudo + "end\n", "cut short"},
 		{"a global answer for the system", ScopeSystem, "listed\t0\n" + unitLines(ScopeGlobal, "g.service", "masked", nil) + "end\n", "expected the entry of g.service in /etc/systemd/system"},
 		{"relative user paths", ScopeUser, "listed\t0\n" + strings.ReplaceAll(unitLines(ScopeUser, "u.service", "masked", map[string]string{"/home/deploy/.config/systemd/user/u.service": "null"}), "\t/home/", "\thome/") + "end\n", "expected the entry of u.service"},
