@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -12,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"golang.org/x/crypto/ssh"
 )
@@ -62,38 +60,6 @@ func testHostKey(t *testing.T) string {
 	return string(ssh.MarshalAuthorizedKey(key))
 }
 
-// configure runs the provider's Configure on a configuration in which the
-// attributes of set have those values and every other one is null.
-func configure(t *testing.T, set map[string]any) provider.ConfigureResponse {
-	t.Helper()
-	ctx := context.Background()
-	p := New("test")()
-	var schemaResp provider.SchemaResponse
-	p.Schema(ctx, provider.SchemaRequest{}, &schemaResp)
-	if schemaResp.Diagnostics.HasError() {
-		t.Fatalf("Schema: %v", schemaResp.Diagnostics)
-	}
-	typ, ok := schemaResp.Schema.Type().TerraformType(ctx).(tftypes.Object)
-	if !ok {
-		t.Fatal("the provider schema is not an object")
-	}
-	values := map[string]tftypes.Value{}
-	for name, at := range typ.AttributeTypes {
-		values[name] = tftypes.NewValue(at, nil)
-	}
-	for name, v := range set {
-		at, ok := typ.AttributeTypes[name]
-		if !ok {
-			t.Fatalf("the provider has no attribute %q", name)
-		}
-		values[name] = tftypes.NewValue(at, v)
-	}
-	req := provider.ConfigureRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: tftypes.NewValue(typ, values)}}
-	var resp provider.ConfigureResponse
-	p.Configure(ctx, req, &resp)
-	// Configure connects to nothing: there is nothing to close.
-	return resp
-}
 
 // onPath returns the diagnostics of severity sev on attribute attr.
 func onPath(diags diag.Diagnostics, sev diag.Severity, attr string) diag.Diagnostics {
@@ -120,7 +86,7 @@ func wantData(t *testing.T, resp provider.ConfigureResponse) *providerData {
 
 func TestConfigureInsecureWarns(t *testing.T) {
 	clearEnv(t)
-	resp := configure(t, map[string]any{
+	resp := configureWith(t, map[string]any{
 		"insecure_ignore_host_key": true,
 		"private_key":              testPrivateKey(t, ""),
 	})
@@ -146,7 +112,7 @@ func TestConfigureInsecureFromEnvironmentWarns(t *testing.T) {
 	clearEnv(t)
 	t.Setenv(envInsecureIgnoreHostKey, "true")
 	t.Setenv(envPrivateKey, testPrivateKey(t, ""))
-	resp := configure(t, nil)
+	resp := configureWith(t, nil)
 	if resp.Diagnostics.HasError() {
 		t.Fatalf("errors: %v", resp.Diagnostics)
 	}
@@ -182,7 +148,7 @@ func TestConfigureSecureDoesNotWarn(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			resp := configure(t, tt.set(t))
+			resp := configureWith(t, tt.set(t))
 			if len(resp.Diagnostics) != 0 {
 				t.Fatalf("diagnostics = %v, want none", resp.Diagnostics)
 			}
@@ -253,7 +219,7 @@ func TestConfigureErrors(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			resp := configure(t, tt.set(t))
+			resp := configureWith(t, tt.set(t))
 			errs := onPath(resp.Diagnostics, diag.SeverityError, tt.attr)
 			if len(errs) != 1 {
 				t.Fatalf("diagnostics = %v, want one error on %s", resp.Diagnostics, tt.attr)
@@ -295,7 +261,7 @@ func TestConfigureResolvesTargets(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			resp := configure(t, tt.set)
+			resp := configureWith(t, tt.set)
 			if len(resp.Diagnostics) != 0 {
 				t.Fatalf("diagnostics = %v", resp.Diagnostics)
 			}
@@ -311,7 +277,7 @@ func TestConfigureUnknownDefers(t *testing.T) {
 	// A provider configured from values known only after apply (another
 	// resource's output) cannot connect yet; resources plan unknown ids.
 	clearEnv(t)
-	resp := configure(t, map[string]any{"host": tftypes.UnknownValue, "password": "pw"})
+	resp := configureWith(t, map[string]any{"host": tftypes.UnknownValue, "password": "pw"})
 	if len(resp.Diagnostics) != 0 {
 		t.Fatalf("diagnostics = %v", resp.Diagnostics)
 	}
