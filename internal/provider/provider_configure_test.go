@@ -60,7 +60,6 @@ func testHostKey(t *testing.T) string {
 	return string(ssh.MarshalAuthorizedKey(key))
 }
 
-
 // onPath returns the diagnostics of severity sev on attribute attr.
 func onPath(diags diag.Diagnostics, sev diag.Severity, attr string) diag.Diagnostics {
 	var out diag.Diagnostics
