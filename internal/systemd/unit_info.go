@@ -272,13 +272,7 @@ done
 
 // systemctlWords is systemctl with the scope's option, as script text.
 func systemctlWords(s Scope) string {
-	switch s {
-	case ScopeUser:
-		return "systemctl --user"
-	case ScopeGlobal:
-		return "systemctl --global"
-	}
-	return "systemctl"
+	return strings.Join(append([]string{"systemctl"}, s.flag()...), " ")
 }
 
 // UnitInfoCommand reads what the host says about unit name in one
