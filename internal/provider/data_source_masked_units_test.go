@@ -231,7 +231,10 @@ func TestAccDataSourceMaskedUnits_user(t *testing.T) {
 // systemd_unit_mask imports: "${id}/${name}" for the masks that are not a
 // vendor's.
 func TestAccDataSourceMaskedUnits_importIDs(t *testing.T) {
-	env := testAccPreCheck(t, 1)
+	testAccPreCheck(t, 1)
+	// A host of its own: the output lists every mask on the host, and other
+	// tests' masks coming and going would change it between plans.
+	env := testhosts.BootPrivate(t)
 	h := env.Hosts[0]
 	unit := testUnitName("list-import")
 	env.MustRun(t, h, "systemctl mask --runtime -- "+unit)
