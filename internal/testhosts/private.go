@@ -25,18 +25,34 @@ func BootPrivate(t testing.TB) Env {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	script := filepath.Join(filepath.Dir(file), "..", "..", "scripts", "testhosts")
-	state := filepath.Join(os.TempDir(), fmt.Sprintf("testhosts-private-%d-%d", os.Getpid(), time.Now().UnixNano()))
-	bootMu.Lock()
-	out, err := exec.Command(script, "up", "1", state).CombinedOutput()
-	bootMu.Unlock()
+	var (
+		state string
+		out   []byte
+		err   error
+	)
+	// A boot that fails (seen once in CI, under load, without a cause in
+	// the output) is logged and tried once more on a fresh overlay.
+	for try := 1; try <= 2; try++ {
+		state = filepath.Join(os.TempDir(), fmt.Sprintf("testhosts-private-%d-%d", os.Getpid(), time.Now().UnixNano()))
+		bootMu.Lock()
+		out, err = exec.Command(script, "up", "1", state).CombinedOutput()
+		bootMu.Unlock()
+		if err == nil {
+			break
+		}
+		t.Logf("booting a private host, try %d: %v\n%s", try, err, out)
+		if downOut, downErr := exec.Command(script, "down", state).CombinedOutput(); downErr != nil {
+			t.Logf("stopping the failed host: %v\n%s", downErr, downOut)
+		}
+	}
+	if err != nil {
+		t.Fatalf("booting a private host failed twice: %v\n%s", err, out)
+	}
 	t.Cleanup(func() {
 		if out, err := exec.Command(script, "down", state).CombinedOutput(); err != nil {
 			t.Errorf("stopping the private host: %v\n%s", err, out)
 		}
 	})
-	if err != nil {
-		t.Fatalf("booting a private host: %v\n%s", err, out)
-	}
 	vars, err := readEnvFile(filepath.Join(state, "env"))
 	if err != nil {
 		t.Fatal(err)
