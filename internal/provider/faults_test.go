@@ -172,8 +172,18 @@ func TestAccFaults_unreachableDuringApply(t *testing.T) {
 	for _, down := range []struct{ what, addr string }{{"refused", refused.Addr}, {"silent", silent}} {
 		t.Run(down.what, func(t *testing.T) {
 			p := prefix + "-" + down.what
+			// The unreachable host's provider has the short timeout under
+			// test; the healthy host's a generous one, so that a loaded
+			// machine cannot make its masks time out too.
 			config := fmt.Sprintf(`
 provider "systemd" {
+  private_key      = file(%[1]q)
+  known_hosts_file = %[2]q
+  timeout          = "60s"
+}
+
+provider "systemd" {
+  alias            = "down"
   private_key      = file(%[1]q)
   known_hosts_file = %[2]q
   timeout          = "%[3]s"
@@ -186,9 +196,10 @@ resource "systemd_unit_mask" "up" {
 }
 
 resource "systemd_unit_mask" "down" {
-  count = 3
-  host  = %[5]q
-  name  = format("%[6]s-%%02d.service", count.index)
+  provider = systemd.down
+  count    = 3
+  host     = %[5]q
+  name     = format("%[6]s-%%02d.service", count.index)
 }
 `, env.KeyFile, env.KnownHostsFile, timeout, up.Addr, down.addr, p)
 			w := newCLIWorkspace(t, config)

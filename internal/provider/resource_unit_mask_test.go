@@ -557,7 +557,7 @@ func TestAccUnitMask_unreachableHostKeepsState(t *testing.T) {
 provider "systemd" {
   private_key      = file(%q)
   known_hosts_file = %q
-  timeout          = "3s"
+  timeout          = "10s"
 }
 `, env.KeyFile, env.KnownHostsFor(t, h, proxy)), unit, "host = "+hclString(proxy.Addr))
 
