@@ -38,7 +38,7 @@ func (f *fakeHost) Run(_ context.Context, cmd systemd.Command) (systemd.Result, 
 	f.commands = append(f.commands, cmd.String())
 	defer func() {
 		f.maskedAfter = append(f.maskedAfter,
-			f.entries[systemd.Persistent.UnitPath(f.unit)].Masked() || f.entries[systemd.Runtime.UnitPath(f.unit)].Masked())
+			f.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, f.unit)].Masked() || f.entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, f.unit)].Masked())
 	}()
 	if f.fail != nil {
 		if res, err := f.fail(cmd); res != nil || err != nil {
@@ -53,8 +53,8 @@ func (f *fakeHost) Run(_ context.Context, cmd systemd.Command) (systemd.Result, 
 		var out strings.Builder
 		for _, name := range argv[4:] {
 			for _, l := range systemd.Layers {
-				word := map[systemd.Entry]string{systemd.EntryNone: "none", systemd.EntryNullLink: "null", systemd.EntryEmptyFile: "empty", systemd.EntryUnitFile: "unit"}[f.entries[l.UnitPath(name)]]
-				fmt.Fprintf(&out, "%s\t%s\n", word, l.UnitPath(name))
+				word := map[systemd.Entry]string{systemd.EntryNone: "none", systemd.EntryNullLink: "null", systemd.EntryEmptyFile: "empty", systemd.EntryUnitFile: "unit"}[f.entries[systemd.ScopeSystem.UnitPath(l, name)]]
+				fmt.Fprintf(&out, "%s\t%s\n", word, systemd.ScopeSystem.UnitPath(l, name))
 			}
 		}
 		out.WriteString("end\n")
@@ -64,7 +64,7 @@ func (f *fakeHost) Run(_ context.Context, cmd systemd.Command) (systemd.Result, 
 	if argv[2] == "--runtime" {
 		layer = systemd.Runtime
 	}
-	p := layer.UnitPath(argv[len(argv)-1])
+	p := systemd.ScopeSystem.UnitPath(layer, argv[len(argv)-1])
 	switch argv[1] {
 	case "mask":
 		if f.entries[p] == systemd.EntryUnitFile {
@@ -147,7 +147,7 @@ func update(t *testing.T, host *fakeHost, from, to bool) resource.UpdateResponse
 func TestUnitMaskUpdateNeverUnmasks(t *testing.T) {
 	for _, tt := range []struct{ from, to bool }{{false, true}, {true, false}} {
 		host := newFakeHost("cups.service")
-		host.entries[systemd.LayerFor(tt.from).UnitPath("cups.service")] = systemd.EntryNullLink
+		host.entries[systemd.ScopeSystem.UnitPath(systemd.LayerFor(tt.from), "cups.service")] = systemd.EntryNullLink
 		resp := update(t, host, tt.from, tt.to)
 		if resp.Diagnostics.HasError() {
 			t.Fatalf("%v→%v: %v", tt.from, tt.to, resp.Diagnostics)
@@ -163,7 +163,7 @@ func TestUnitMaskUpdateNeverUnmasks(t *testing.T) {
 		if rt, _ := runtimeIn(t, resp.State); rt != tt.to {
 			t.Errorf("%v→%v: state runtime = %v", tt.from, tt.to, rt)
 		}
-		if host.entries[systemd.LayerFor(tt.from).UnitPath("cups.service")].Masked() {
+		if host.entries[systemd.ScopeSystem.UnitPath(systemd.LayerFor(tt.from), "cups.service")].Masked() {
 			t.Errorf("%v→%v: the old mask remains", tt.from, tt.to)
 		}
 	}
@@ -173,8 +173,8 @@ func TestUnitMaskUpdateNeverUnmasks(t *testing.T) {
 func TestUnitMaskUpdateFailures(t *testing.T) {
 	t.Run("new layer refused", func(t *testing.T) {
 		host := newFakeHost("cups.service")
-		host.entries[systemd.Persistent.UnitPath("cups.service")] = systemd.EntryNullLink
-		host.entries[systemd.Runtime.UnitPath("cups.service")] = systemd.EntryUnitFile
+		host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
+		host.entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, "cups.service")] = systemd.EntryUnitFile
 		resp := update(t, host, false, true)
 		if !hasDiag(resp.Diagnostics, diag.SeverityError, "Unable to Mask Unit") {
 			t.Fatalf("diagnostics = %v", resp.Diagnostics)
@@ -183,13 +183,13 @@ func TestUnitMaskUpdateFailures(t *testing.T) {
 		if rt, ok := runtimeIn(t, resp.State); !ok || rt {
 			t.Errorf("state runtime = %v (present %v), want the old false", rt, ok)
 		}
-		if !host.entries[systemd.Persistent.UnitPath("cups.service")].Masked() {
+		if !host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")].Masked() {
 			t.Error("the persistent mask was removed")
 		}
 	})
 	t.Run("old layer cannot be removed", func(t *testing.T) {
 		host := newFakeHost("cups.service")
-		host.entries[systemd.Persistent.UnitPath("cups.service")] = systemd.EntryNullLink
+		host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
 		host.fail = func(cmd systemd.Command) (*systemd.Result, error) {
 			if cmd.Argv[1] == "unmask" {
 				return nil, errors.New("connection lost")
@@ -218,7 +218,7 @@ func read(t *testing.T, host *fakeHost, runtime bool) resource.ReadResponse {
 
 func TestUnitMaskRead(t *testing.T) {
 	unit := "cups.service"
-	persistent, runtime := systemd.Persistent.UnitPath(unit), systemd.Runtime.UnitPath(unit)
+	persistent, runtime := systemd.ScopeSystem.UnitPath(systemd.Persistent, unit), systemd.ScopeSystem.UnitPath(systemd.Runtime, unit)
 	tests := []struct {
 		what        string
 		entries     map[string]systemd.Entry
@@ -274,7 +274,7 @@ func TestUnitMaskReadUnreachable(t *testing.T) {
 
 func TestUnitMaskCreateConflictStoresNothing(t *testing.T) {
 	host := newFakeHost("cups.service")
-	host.entries[systemd.Persistent.UnitPath("cups.service")] = systemd.EntryUnitFile
+	host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryUnitFile
 	sch, typ := resourceSchema(t)
 	plan := tfsdk.Plan{Schema: sch.Schema, Raw: maskValue(typ, "cups.service", false)}
 	resp := resource.CreateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(typ, nil)}}
@@ -285,7 +285,7 @@ func TestUnitMaskCreateConflictStoresNothing(t *testing.T) {
 	if !resp.State.Raw.IsNull() {
 		t.Error("state was stored for a mask that failed")
 	}
-	if host.entries[systemd.Persistent.UnitPath("cups.service")] != systemd.EntryUnitFile {
+	if host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] != systemd.EntryUnitFile {
 		t.Error("the unit file was touched")
 	}
 }
@@ -293,8 +293,8 @@ func TestUnitMaskCreateConflictStoresNothing(t *testing.T) {
 // Destroy removes the managed layer only and warns about the other.
 func TestUnitMaskDeleteWarnsAboutOtherLayer(t *testing.T) {
 	host := newFakeHost("cups.service")
-	host.entries[systemd.Persistent.UnitPath("cups.service")] = systemd.EntryNullLink
-	host.entries[systemd.Runtime.UnitPath("cups.service")] = systemd.EntryNullLink
+	host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
+	host.entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, "cups.service")] = systemd.EntryNullLink
 	sch, typ := resourceSchema(t)
 	state := tfsdk.State{Schema: sch.Schema, Raw: maskValue(typ, "cups.service", false)}
 	var resp resource.DeleteResponse
@@ -302,7 +302,7 @@ func TestUnitMaskDeleteWarnsAboutOtherLayer(t *testing.T) {
 	if resp.Diagnostics.HasError() || !hasDiag(resp.Diagnostics, diag.SeverityWarning, "Unit Still Masked") {
 		t.Fatalf("diagnostics = %v", resp.Diagnostics)
 	}
-	if host.entries[systemd.Persistent.UnitPath("cups.service")].Masked() || !host.entries[systemd.Runtime.UnitPath("cups.service")].Masked() {
+	if host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")].Masked() || !host.entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, "cups.service")].Masked() {
 		t.Errorf("entries = %v, want only the runtime mask left", host.entries)
 	}
 }

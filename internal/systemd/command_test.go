@@ -80,10 +80,10 @@ func TestLayer(t *testing.T) {
 		{Runtime, "/run/systemd/system", "/run/systemd/system/x.service", "runtime", Persistent, true},
 	}
 	for _, tt := range tests {
-		if got := tt.layer.Dir(); got != tt.dir {
+		if got := ScopeSystem.Dir(tt.layer); got != tt.dir {
 			t.Errorf("%v.Dir() = %q, want %q", tt.layer, got, tt.dir)
 		}
-		if got := tt.layer.UnitPath("x.service"); got != tt.path {
+		if got := ScopeSystem.UnitPath(tt.layer, "x.service"); got != tt.path {
 			t.Errorf("%v.UnitPath() = %q, want %q", tt.layer, got, tt.path)
 		}
 		if got := tt.layer.String(); got != tt.str {
@@ -117,8 +117,8 @@ func TestProbeScriptClassifies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	script := strings.ReplaceAll(probeScript, Persistent.Dir(), etc)
-	script = strings.ReplaceAll(script, Runtime.Dir(), run)
+	script := strings.ReplaceAll(probeScript, ScopeSystem.Dir(Persistent), etc)
+	script = strings.ReplaceAll(script, ScopeSystem.Dir(Runtime), run)
 	if script == probeScript || strings.Contains(script, "/systemd/system") {
 		t.Fatal("test setup: the unit directories are no longer spelled out in probeScript")
 	}
@@ -179,8 +179,8 @@ func TestProbeScriptClassifies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("probe script: %v", err)
 	}
-	mapped := strings.ReplaceAll(string(out), etc+"/", Persistent.Dir()+"/")
-	mapped = strings.ReplaceAll(mapped, run+"/", Runtime.Dir()+"/")
+	mapped := strings.ReplaceAll(string(out), etc+"/", ScopeSystem.Dir(Persistent)+"/")
+	mapped = strings.ReplaceAll(mapped, run+"/", ScopeSystem.Dir(Runtime)+"/")
 	got, err := ParseProbe([]byte(mapped), names)
 	if err != nil {
 		t.Fatalf("ParseProbe: %v\n%s", err, out)

@@ -1,7 +1,5 @@
 package systemd
 
-import "path"
-
 // Layer is where a mask lives: persistent masks survive reboots, runtime
 // masks are gone at the next boot.
 type Layer int
@@ -18,17 +16,6 @@ func LayerFor(runtime bool) Layer {
 	}
 	return Persistent
 }
-
-// Dir is the unit directory systemctl mask writes for this layer.
-func (l Layer) Dir() string {
-	if l == Runtime {
-		return "/run/systemd/system"
-	}
-	return "/etc/systemd/system"
-}
-
-// UnitPath is where the mask of unit name sits in this layer.
-func (l Layer) UnitPath(name string) string { return path.Join(l.Dir(), name) }
 
 // Other is the layer a mask of the other kind would occupy.
 func (l Layer) Other() Layer {
