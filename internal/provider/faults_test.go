@@ -2,10 +2,8 @@ package provider
 
 import (
 	"fmt"
-	"net"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -166,7 +164,7 @@ func TestAccFaults_unreachableDuringApply(t *testing.T) {
 	up := env.Hosts[0]
 	refused := testhosts.StartProxy(t, up)
 	refused.Stop() // connection refused
-	silent := silentListener(t)
+	silent := testhosts.SilentPeer(t)
 	prefix := strings.TrimSuffix(testUnitName("unreach"), ".service")
 	const timeout = 3 * time.Second
 	for _, down := range []struct{ what, addr string }{{"refused", refused.Addr}, {"silent", silent}} {
@@ -231,44 +229,6 @@ resource "systemd_unit_mask" "down" {
 			w.must("destroy", "-auto-approve", "-input=false", "-target=systemd_unit_mask.up")
 		})
 	}
-}
-
-// silentListener accepts TCP connections and never answers: a host whose
-// sshd hangs.
-func silentListener(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = l.Close()
-		wg.Wait()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-	})
-	return l.Addr().String()
 }
 
 // A reboot: runtime masks vanish and the next plan creates exactly those

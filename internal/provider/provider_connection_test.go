@@ -540,14 +540,7 @@ func TestAccProviderConnection_encryptedKey(t *testing.T) {
 		t.Fatalf("the copy is not encrypted: %v", err)
 	}
 	provider := func(extra ...string) string {
-		return fmt.Sprintf(`
-provider "systemd" {
-  host             = %q
-  port             = %d
-  private_key      = file(%q)
-  known_hosts_file = %q
-%s}
-`, h.IP, h.Port, encrypted, env.KnownHostsFile, indent(extra))
+		return providerBlockWith(h, encrypted, env.KnownHostsFile, extra...)
 	}
 
 	resource.ParallelTest(t, resource.TestCase{
@@ -580,14 +573,7 @@ func TestAccProviderConnection_certificate(t *testing.T) {
 	h := env.Hosts[0]
 	unit := testUnitName("cert")
 	provider := func(keyFile string, extra ...string) string {
-		return fmt.Sprintf(`
-provider "systemd" {
-  host             = %q
-  port             = %d
-  private_key      = file(%q)
-  known_hosts_file = %q
-%s}
-`, h.IP, h.Port, keyFile, env.KnownHostsFile, indent(extra))
+		return providerBlockWith(h, keyFile, env.KnownHostsFile, extra...)
 	}
 	certificate := fmt.Sprintf("certificate = file(%q)", env.CertFile)
 

@@ -36,6 +36,11 @@ func testUnitName(prefix string) string {
 // providerBlock configures the provider for host h, logging in as root with
 // the harness's key and known_hosts file; extra lines are appended.
 func providerBlock(env testhosts.Env, h testhosts.Host, extra ...string) string {
+	return providerBlockWith(h, env.KeyFile, env.KnownHostsFile, extra...)
+}
+
+// providerBlockWith is providerBlock with another key or known_hosts file.
+func providerBlockWith(h testhosts.Host, keyFile, knownHosts string, extra ...string) string {
 	return fmt.Sprintf(`
 provider "systemd" {
   host             = %q
@@ -44,7 +49,7 @@ provider "systemd" {
   known_hosts_file = %q
 %s
 }
-`, h.IP, h.Port, env.KeyFile, env.KnownHostsFile, indent(extra))
+`, h.IP, h.Port, keyFile, knownHosts, indent(extra))
 }
 
 func indent(lines []string) string {

@@ -416,14 +416,7 @@ func TestAccUnitMask_hostKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := func(knownHosts string) string {
-		return maskConfig(fmt.Sprintf(`
-provider "systemd" {
-  host             = %q
-  port             = %d
-  private_key      = file(%q)
-  known_hosts_file = %q
-}
-`, h.IP, h.Port, env.KeyFile, knownHosts), unit)
+		return maskConfig(providerBlockWith(h, env.KeyFile, knownHosts), unit)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

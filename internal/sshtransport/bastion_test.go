@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
+	"github.com/systemd-tf/terraform-provider-systemd/internal/testhosts"
 )
 
 // These tests run the Pool through a bastion: two in-process SSH servers,
@@ -281,7 +282,7 @@ func TestPoolBastionErrors(t *testing.T) {
 func TestPoolBastionTimeouts(t *testing.T) {
 	priv, pub := newClientKey(t)
 	bastion, target := startServer(t, pub), startServer(t, pub)
-	silent := silentPeer(t)
+	silent := testhosts.SilentPeer(t)
 	tests := []struct {
 		what    string
 		edit    func(c *Config)
@@ -317,7 +318,7 @@ func TestPoolBastionTimeouts(t *testing.T) {
 func TestPoolBastionCanceled(t *testing.T) {
 	priv, pub := newClientKey(t)
 	bastion := startServer(t, pub)
-	silent := silentPeer(t)
+	silent := testhosts.SilentPeer(t)
 	cfg := bastionSetup(t, bastion, bastion, priv)
 	cfg.InsecureIgnoreHostKey = true
 	ctx, cancel := context.WithCancel(context.Background())

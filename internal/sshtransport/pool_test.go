@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
+	"github.com/systemd-tf/terraform-provider-systemd/internal/testhosts"
 )
 
 // This file runs the Pool against an SSH server inside the test process:
@@ -702,42 +703,8 @@ func TestPoolConnectionRefused(t *testing.T) {
 	wantHostError(t, err, "host", "cannot connect", addr)
 }
 
-// silentPeer accepts TCP connections and never speaks SSH, until the test
-// ends; it returns its address.
-func silentPeer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = l.Close()
-		wg.Wait()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return l.Addr().String()
-}
-
 func TestPoolHandshakeTimeout(t *testing.T) {
-	addr := silentPeer(t)
+	addr := testhosts.SilentPeer(t)
 	priv, _ := newClientKey(t)
 	cfg := Config{User: "root", PrivateKey: openSSHPEM(t, priv, ""), InsecureIgnoreHostKey: true, Timeout: time.Second}
 	start := time.Now()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
+	"github.com/systemd-tf/terraform-provider-systemd/internal/testhosts"
 )
 
 // A command whose connection is lost under it is run again (mask, unmask
@@ -100,7 +101,7 @@ func closedPort(t *testing.T) string {
 // Commands queued behind a dial that timed out fail with it at once: a host
 // that hangs costs one `timeout`, not one per command.
 func TestRunFailedDialIsShared(t *testing.T) {
-	addr := silentPeer(t)
+	addr := testhosts.SilentPeer(t)
 	priv, _ := newClientKey(t)
 	cfg := Config{User: "root", PrivateKey: openSSHPEM(t, priv, ""), InsecureIgnoreHostKey: true, Timeout: time.Second}
 	r := newTestPool(t, cfg).Runner(addr)
