@@ -31,7 +31,7 @@ func TestAddConfigError(t *testing.T) {
 }
 
 func TestOperationDetail(t *testing.T) {
-	mask := systemd.MaskCommand("x.service", systemd.Persistent)
+	mask := systemd.Command{Argv: []string{"systemctl", "mask", "--no-reload", "--", "x.service"}}
 	tests := []struct {
 		what string
 		err  error

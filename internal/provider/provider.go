@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -241,6 +242,41 @@ type providerData struct {
 	// runner reaches a host ("HOST:PORT"); Configure wires it to the SSH
 	// pool, tests to fakes.
 	runner func(addr string) systemd.Runner
+	// batchers are shared by every resource of this provider process.
+	batchers *batcherSet
+}
+
+// batcherSet holds the one Batcher of each host and scope in this provider
+// process: resources on the same host and scope share it, which is what
+// coalesces their commands.
+type batcherSet struct {
+	mu sync.Mutex
+	m  map[batcherKey]*systemd.Batcher
+}
+
+type batcherKey struct {
+	addr  string
+	scope systemd.Scope
+}
+
+func (d *providerData) batcher(addr string, scope systemd.Scope) *systemd.Batcher {
+	set := d.batchers
+	if set == nil {
+		// Built without Configure, as in unit tests: nothing to share with.
+		return systemd.NewBatcher(d.runner(addr), scope)
+	}
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	k := batcherKey{addr, scope}
+	b, ok := set.m[k]
+	if !ok {
+		if set.m == nil {
+			set.m = map[batcherKey]*systemd.Batcher{}
+		}
+		b = systemd.NewBatcher(d.runner(addr), scope)
+		set.m[k] = b
+	}
+	return b
 }
 
 func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -262,7 +298,7 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		addConnectionConfigError(&resp.Diagnostics, err)
 		return
 	}
-	data.runner = pool.Runner
+	data.runner, data.batchers = pool.Runner, &batcherSet{}
 	resp.ResourceData, resp.DataSourceData = data, data
 }
 

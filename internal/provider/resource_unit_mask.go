@@ -212,20 +212,29 @@ func (r *unitMaskResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	ctx = logContext(ctx, target)
 	layer := systemd.LayerFor(plan.Runtime.ValueBool())
-	mgr := target.manager(r.data)
-	mask := mgr.Mask
+	b := target.batcher(r.data)
+	mask := b.Mask
 	if plan.Stop.ValueBool() {
-		mask = mgr.MaskNow
+		mask = b.MaskNow
 	}
-	if err := mask(ctx, target.name, layer); err != nil {
+	res, err := mask(ctx, target.name, layer)
+	if err == nil {
+		err = res.Err
+	}
+	if err != nil {
 		resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+layer.String()+")", target, err))
-		return
+		if !res.Applied {
+			return
+		}
+		// The mask is on the host (its reload or stop failed): it goes into
+		// state, tainted by the error, so that Terraform still manages it.
 	}
 	plan.ID = types.StringValue(target.id())
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
-// Read is the drift detection: one command reads both layers.
+// Read is the drift detection: it reads both layers, from a sweep of the
+// host's unit directories shared with the other reads of the same burst.
 func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state unitMaskModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -237,7 +246,7 @@ func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	ctx = logContext(ctx, target)
-	states, err := target.manager(r.data).State(ctx, target.name)
+	states, err := target.batcher(r.data).State(ctx, target.name)
 	if err != nil {
 		// The state stays as it is: a host that is down has not lost its masks.
 		resp.Diagnostics.AddError("Unable to Read Unit Mask", operationDetail("Reading the mask state of", target, err))
@@ -272,13 +281,21 @@ func (r *unitMaskResource) Update(ctx context.Context, req resource.UpdateReques
 	plan.ID = state.ID
 	from, to := systemd.LayerFor(state.Runtime.ValueBool()), systemd.LayerFor(plan.Runtime.ValueBool())
 	if from != to {
-		mgr := target.manager(r.data)
-		if err := mgr.Mask(ctx, target.name, to); err != nil {
+		b := target.batcher(r.data)
+		if res, err := b.Mask(ctx, target.name, to); err != nil || res.Err != nil {
+			if err == nil {
+				err = res.Err
+			}
 			resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+to.String()+")", target, err))
-			resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-			return
+			if !res.Applied {
+				resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+				return
+			}
 		}
-		if err := mgr.Unmask(ctx, target.name, from); err != nil {
+		if res, err := b.Unmask(ctx, target.name, from); err != nil || res.Err != nil {
+			if err == nil {
+				err = res.Err
+			}
 			// The new mask is in place and now managed; the old one stays.
 			resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Removing the "+from.String()+" mask of", target, err)+
 				fmt.Sprintf("\n\nThe %s mask is in place and managed by Terraform; the %s one (%s) remains and is not managed.",
@@ -302,12 +319,17 @@ func (r *unitMaskResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 	ctx = logContext(ctx, target)
 	layer := systemd.LayerFor(state.Runtime.ValueBool())
-	mgr := target.manager(r.data)
-	if err := mgr.Unmask(ctx, target.name, layer); err != nil {
+	b := target.batcher(r.data)
+	res, err := b.Unmask(ctx, target.name, layer)
+	if err == nil {
+		err = res.Err
+	}
+	if err != nil {
 		resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Unmasking ("+layer.String()+")", target, err))
 		return
 	}
-	states, err := mgr.State(ctx, target.name)
+	// Answered by the sweep that ended the unmask's own batch.
+	states, err := b.State(ctx, target.name)
 	if err != nil {
 		tflog.Debug(ctx, "could not check the other layer after unmasking", map[string]any{"error": err.Error()})
 		return
@@ -355,7 +377,7 @@ func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportS
 		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q names no host, and %s", req.ID, err))
 		return
 	}
-	states, err := target.manager(r.data).State(ctx, target.name)
+	states, err := target.batcher(r.data).State(ctx, target.name)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Import Unit Mask", operationDetail("Reading the mask state of", target, err))
 		return

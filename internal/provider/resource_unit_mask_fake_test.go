@@ -16,16 +16,20 @@ import (
 )
 
 // fakeHost is an in-memory host for the resource's own logic: two unit
-// directories, systemctl mask/unmask and the probe, with faults on demand.
-// The acceptance tests do the same against real hosts; this one can watch
-// every intermediate step and inject failures.
+// directories and the batch commands the provider sends (masks, unmasks,
+// sweeps), with faults on demand. The acceptance tests do the same against
+// real hosts; this one can watch every intermediate step and inject
+// failures.
 type fakeHost struct {
-	entries  map[string]systemd.Entry // unit path → what is there
+	entries map[string]systemd.Entry // unit path → what is there
+	// commands records each batch as its op words and names, or "sweep".
 	commands []string
 	// maskedAfter records, after each command, whether unit was masked in
 	// any layer.
 	maskedAfter []bool
 	unit        string
+	// stopFails makes stopping a unit fail, as systemctl stop does.
+	stopFails bool
 	// fail, when it returns non-nil, makes the command fail like that.
 	fail func(cmd systemd.Command) (*systemd.Result, error)
 }
@@ -35,7 +39,12 @@ func newFakeHost(unit string) *fakeHost {
 }
 
 func (f *fakeHost) Run(_ context.Context, cmd systemd.Command) (systemd.Result, error) {
-	f.commands = append(f.commands, cmd.String())
+	words := cmd.Argv[4:]
+	if len(words) == 0 {
+		f.commands = append(f.commands, "sweep")
+	} else {
+		f.commands = append(f.commands, strings.Join(words, " "))
+	}
 	defer func() {
 		f.maskedAfter = append(f.maskedAfter,
 			f.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, f.unit)].Masked() || f.entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, f.unit)].Masked())
@@ -48,41 +57,52 @@ func (f *fakeHost) Run(_ context.Context, cmd systemd.Command) (systemd.Result, 
 			return *res, err
 		}
 	}
-	argv := cmd.Argv
-	if argv[0] == "sh" {
-		var out strings.Builder
-		for _, name := range argv[4:] {
-			for _, l := range systemd.Layers {
-				word := map[systemd.Entry]string{systemd.EntryNone: "none", systemd.EntryNullLink: "null", systemd.EntryEmptyFile: "empty", systemd.EntryUnitFile: "unit"}[f.entries[systemd.ScopeSystem.UnitPath(l, name)]]
-				fmt.Fprintf(&out, "%s\t%s\n", word, systemd.ScopeSystem.UnitPath(l, name))
+	var out strings.Builder
+	var touched []string
+	for i := 0; i+1 < len(words); i += 2 {
+		kind, layer, now, _ := systemd.ParseOpWord(words[i])
+		name, tag := words[i+1], i/2+1
+		p := systemd.ScopeSystem.UnitPath(layer, name)
+		touched = append(touched, name)
+		switch {
+		case kind == systemd.OpUnmask:
+			if f.entries[p].Masked() {
+				delete(f.entries, p)
+			}
+		case f.entries[p] == systemd.EntryUnitFile || f.entries[p] == systemd.EntryEmptyFile:
+			fmt.Fprintf(&out, "rc\t%d\t1\nerr\t%d\tFailed to mask unit, file %q already exists.\n", tag, tag, p)
+		default:
+			f.entries[p] = systemd.EntryNullLink
+			if now && f.stopFails {
+				fmt.Fprintf(&out, "rc\ts%d\t5\nerr\ts%d\tFailed to stop %s: Job failed.\n", tag, tag, name)
 			}
 		}
-		out.WriteString("end\n")
-		return systemd.Result{Stdout: []byte(out.String())}, nil
 	}
-	layer := systemd.Persistent
-	if argv[2] == "--runtime" {
-		layer = systemd.Runtime
-	}
-	p := systemd.ScopeSystem.UnitPath(layer, argv[len(argv)-1])
-	switch argv[1] {
-	case "mask":
-		if f.entries[p] == systemd.EntryUnitFile {
-			return systemd.Result{ExitCode: 1, Stderr: []byte("Failed to mask unit: File " + p + " already exists.\n")}, nil
+	word := map[systemd.Entry]string{systemd.EntryNone: "none", systemd.EntryNullLink: "null", systemd.EntryEmptyFile: "empty", systemd.EntryUnitFile: "unit"}
+	if strings.Contains(cmd.Argv[2], "\nsweep persistent") {
+		for p, e := range f.entries {
+			for _, l := range systemd.Layers {
+				if name, ok := strings.CutPrefix(p, systemd.ScopeSystem.Dir(l)+"/"); ok {
+					fmt.Fprintf(&out, "%s\t%s\t%s\n", l, word[e], name)
+				}
+			}
 		}
-		f.entries[p] = systemd.EntryNullLink
-	case "unmask":
-		if f.entries[p].Masked() {
-			delete(f.entries, p)
+	} else {
+		for _, name := range touched {
+			for _, l := range systemd.Layers {
+				fmt.Fprintf(&out, "%s\t%s\t%s\n", l, word[f.entries[systemd.ScopeSystem.UnitPath(l, name)]], name)
+			}
 		}
 	}
-	return systemd.Result{}, nil
+	fmt.Fprintf(&out, "dir\tpersistent\t%s\ndir\truntime\t%s\nend\n", systemd.ScopeSystem.Dir(systemd.Persistent), systemd.ScopeSystem.Dir(systemd.Runtime))
+	return systemd.Result{Stdout: []byte(out.String())}, nil
 }
 
 func fakeResource(host *fakeHost) *unitMaskResource {
 	return &unitMaskResource{data: &providerData{
 		defaultHost: "web1", port: 22,
-		runner: func(string) systemd.Runner { return host },
+		runner:   func(string) systemd.Runner { return host },
+		batchers: &batcherSet{},
 	}}
 }
 
@@ -152,7 +172,7 @@ func TestUnitMaskUpdateNeverUnmasks(t *testing.T) {
 		if resp.Diagnostics.HasError() {
 			t.Fatalf("%v→%v: %v", tt.from, tt.to, resp.Diagnostics)
 		}
-		if len(host.commands) != 2 || !strings.HasPrefix(host.commands[0], "systemctl mask") || !strings.HasPrefix(host.commands[1], "systemctl unmask") {
+		if len(host.commands) != 2 || !strings.HasPrefix(host.commands[0], "mask") || !strings.HasPrefix(host.commands[1], "unmask") {
 			t.Errorf("%v→%v: commands = %q, want mask then unmask", tt.from, tt.to, host.commands)
 		}
 		for i, masked := range host.maskedAfter {
@@ -191,7 +211,7 @@ func TestUnitMaskUpdateFailures(t *testing.T) {
 		host := newFakeHost("cups.service")
 		host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
 		host.fail = func(cmd systemd.Command) (*systemd.Result, error) {
-			if cmd.Argv[1] == "unmask" {
+			if strings.HasPrefix(cmd.Argv[4], "unmask") {
 				return nil, errors.New("connection lost")
 			}
 			return nil, nil
@@ -304,5 +324,36 @@ func TestUnitMaskDeleteWarnsAboutOtherLayer(t *testing.T) {
 	}
 	if host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")].Masked() || !host.entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, "cups.service")].Masked() {
 		t.Errorf("entries = %v, want only the runtime mask left", host.entries)
+	}
+	// The check of the other layer reads the unmask's own answer.
+	if len(host.commands) != 1 {
+		t.Errorf("commands = %q, want the unmask alone", host.commands)
+	}
+}
+
+// A mask that is on the host but whose stop failed is kept in state, with
+// the error (Terraform taints it), so that nothing on the host goes
+// unmanaged.
+func TestUnitMaskCreateKeepsAMaskWhoseStopFailed(t *testing.T) {
+	host := newFakeHost("cups.service")
+	host.stopFails = true
+	sch, typ := resourceSchema(t)
+	planned := maskValue(typ, "cups.service", false)
+	var attrs map[string]tftypes.Value
+	if err := planned.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	attrs["stop"] = tftypes.NewValue(tftypes.Bool, true)
+	plan := tfsdk.Plan{Schema: sch.Schema, Raw: tftypes.NewValue(typ, attrs)}
+	resp := resource.CreateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(typ, nil)}}
+	fakeResource(host).Create(context.Background(), resource.CreateRequest{Plan: plan}, &resp)
+	if !hasDiag(resp.Diagnostics, diag.SeverityError, "Unable to Mask Unit") || !strings.Contains(resp.Diagnostics[0].Detail(), "Failed to stop cups.service") {
+		t.Fatalf("diagnostics = %v", resp.Diagnostics)
+	}
+	if _, present := runtimeIn(t, resp.State); !present {
+		t.Error("the mask on the host is not in state")
+	}
+	if host.commands[0] != "mask-now cups.service" {
+		t.Errorf("commands = %q", host.commands)
 	}
 }

@@ -37,6 +37,10 @@ func (t maskTarget) manager(data *providerData) systemd.Manager {
 	return systemd.Manager{Runner: data.runner(t.addr), Scope: t.scope}
 }
 
+func (t maskTarget) batcher(data *providerData) *systemd.Batcher {
+	return data.batcher(t.addr, t.scope)
+}
+
 // describe names the unit and its scope for messages.
 func (t maskTarget) describe() string {
 	switch t.scope {

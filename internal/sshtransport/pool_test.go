@@ -368,8 +368,8 @@ func TestPoolRun(t *testing.T) {
 func TestPoolSudo(t *testing.T) {
 	priv, pub := newClientKey(t)
 	s := startServer(t, pub)
-	mask := systemd.MaskCommand("x.service", systemd.Persistent)
-	probe := systemd.ProbeCommand("x.service")
+	mask := systemd.Command{Argv: []string{"systemctl", "mask", "--", "x.service"}, Privileged: true}
+	probe := systemd.ScopeSystem.BatchCommand(nil, true)
 	probeLine, err := ShellJoin(probe.Argv)
 	if err != nil {
 		t.Fatal(err)
@@ -419,7 +419,7 @@ func TestPoolSudo(t *testing.T) {
 func TestPoolSudoFailures(t *testing.T) {
 	priv, pub := newClientKey(t)
 	s := startServer(t, pub)
-	mask := systemd.MaskCommand("x.service", systemd.Persistent)
+	mask := systemd.Command{Argv: []string{"systemctl", "mask", "--", "x.service"}, Privileged: true}
 	tests := []struct {
 		what      string
 		sudo      bool
@@ -437,7 +437,7 @@ func TestPoolSudoFailures(t *testing.T) {
 		{"systemctl fails", true, mask, "Failed to mask unit: Access denied\n", 1, ""},
 		{"other status", true, mask, "sudo: a password is required\n", 2, ""},
 		{"without sudo", false, mask, "sudo: a password is required\n", 1, ""},
-		{"unprivileged command", true, systemd.ProbeCommand("x.service"), "sudo: a password is required\n", 1, ""},
+		{"unprivileged command", true, systemd.ScopeSystem.BatchCommand(nil, true), "sudo: a password is required\n", 1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
@@ -467,7 +467,7 @@ func TestPoolTimeout(t *testing.T) {
 	cfg.Timeout = time.Second
 	p := newTestPool(t, cfg)
 	start := time.Now()
-	_, err := p.Runner(s.addr).Run(context.Background(), systemd.MaskCommand("x.service", systemd.Persistent))
+	_, err := p.Runner(s.addr).Run(context.Background(), systemd.Command{Argv: []string{"systemctl", "mask", "--", "x.service"}, Privileged: true})
 	elapsed := time.Since(start)
 	wantHostError(t, err, "timeout", "did not finish within 1s", "systemctl mask -- x.service")
 	if elapsed < cfg.Timeout || elapsed > cfg.Timeout+time.Second {

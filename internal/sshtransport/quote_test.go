@@ -154,7 +154,7 @@ func TestValidUnitNamesReachSystemctlIntact(t *testing.T) {
 		}
 		accepted++
 		for _, layer := range systemd.Layers {
-			argv := systemd.MaskCommand(name, layer).Argv
+			argv := systemd.ScopeSystem.BatchCommand([]systemd.Op{{Name: name, Layer: layer}, {Kind: systemd.OpUnmask, Name: name}}, false).Argv
 			if got := shellWords(t, argv); !reflect.DeepEqual(got, argv) {
 				t.Fatalf("seed %d: argv %q came back as %q", seed, argv, got)
 			}
@@ -165,31 +165,30 @@ func TestValidUnitNamesReachSystemctlIntact(t *testing.T) {
 	}
 }
 
-func TestProbeCommandThroughShell(t *testing.T) {
-	// The probe script itself is one word with newlines and quotes in it.
-	argv := systemd.ProbeCommand("a.service", "--help.service", `x\x2d.mount`).Argv
+func TestBatchCommandThroughShell(t *testing.T) {
+	// The batch script itself is one word with newlines and quotes in it.
+	argv := systemd.ScopeSystem.BatchCommand([]systemd.Op{{Name: "a.service"}, {Name: "--help.service"}, {Name: `x\x2d.mount`}}, true).Argv
 	if got := shellWords(t, argv); !reflect.DeepEqual(got, argv) {
 		t.Errorf("argv %q came back as %q", argv, got)
 	}
 }
 
-func TestProbeCommandRunsThroughShell(t *testing.T) {
-	// End to end on this machine, read-only: the quoted probe runs under
-	// /bin/sh and its answer parses. The name is one no host has.
-	name := "tf-systemd-quote-test-no-such-unit.service"
-	line, err := ShellJoin(systemd.ProbeCommand(name).Argv)
+func TestSweepRunsThroughShell(t *testing.T) {
+	// End to end on this machine, read-only: the quoted sweep runs under
+	// /bin/sh and its answer parses.
+	line, err := ShellJoin(systemd.ScopeSystem.BatchCommand(nil, true).Argv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command("/bin/sh", "-c", line).Output()
 	if err != nil {
-		t.Fatalf("probe: %v", err)
+		t.Fatalf("sweep: %v", err)
 	}
-	states, err := systemd.ParseProbe(out, []string{name})
+	res, err := systemd.ScopeSystem.ParseBatch(out, nil)
 	if err != nil {
-		t.Fatalf("ParseProbe: %v\n%s", err, out)
+		t.Fatalf("ParseBatch: %v\n%s", err, out)
 	}
-	if got := states[name]; got != (systemd.MaskState{}) {
-		t.Errorf("state of %s = %+v, want nothing in either layer", name, got)
+	if got := res.State("tf-systemd-quote-test-no-such-unit.service"); got != (systemd.MaskState{}) {
+		t.Errorf("state of a unit no host has = %+v", got)
 	}
 }

@@ -6,8 +6,8 @@ import (
 )
 
 // FuzzValidateUnitName: the validator never panics, and whatever it accepts
-// is inside systemd's grammar and reaches systemctl as the last, unchanged
-// argument, after "--".
+// is inside systemd's grammar and reaches the batch script as the last,
+// unchanged argument, never as script text.
 func FuzzValidateUnitName(f *testing.F) {
 	for _, seed := range []string{
 		"cron.service", "getty@.service", "getty@tty1.service", "a@b@c.service", "--help.service",
@@ -37,33 +37,29 @@ func FuzzValidateUnitName(f *testing.F) {
 			t.Fatalf("accepted %q without a known type", name)
 		}
 		for _, s := range []Scope{ScopeSystem, ScopeUser, ScopeGlobal} {
-			argv := s.MaskCommand(name, Runtime, true).Argv
-			if argv[len(argv)-1] != name || argv[len(argv)-2] != "--" {
-				t.Fatalf("%s argv %q does not end in -- %q", s, argv, name)
+			argv := s.BatchCommand([]Op{{Name: name, Layer: Runtime, Now: true}}, false).Argv
+			if argv[len(argv)-1] != name || strings.Contains(argv[2], name) {
+				t.Fatalf("%s argv %q does not pass %q as its own last argument only", s, argv, name)
 			}
 		}
 	})
 }
 
-// FuzzParseProbe: any answer, however garbled, is parsed or refused; an
-// accepted one is about exactly the names asked.
-func FuzzParseProbe(f *testing.F) {
-	f.Add("null\t/etc/systemd/system/a.service\nnone\t/run/systemd/system/a.service\nend\n", "a.service")
-	f.Add("empty\t/etc/systemd/system/a.service\nunit\t/run/systemd/system/a.service\nend", "a.service")
-	f.Add("null\t/etc/systemd/system/a.service\nend\n", "a.service")
+// FuzzParseBatch: any answer, however garbled, is parsed or refused; an
+// accepted one has a result for every op and no panic on the way.
+func FuzzParseBatch(f *testing.F) {
+	f.Add("persistent\tnull\ta.service\n"+batchDirs+"end\n", "a.service")
+	f.Add("rc\t1\t1\nerr\t1\talready exists\n"+batchDirs+"end\n", "a.service")
+	f.Add("rc\treload\t1\n"+batchDirs+"end\n", "a.service")
+	f.Add("dir\tpersistent\t/home/u/.config/systemd/user\ndir\truntime\t/run/user/1/systemd/user\nend\n", "a.service")
 	f.Add("", "a.service")
 	f.Add("end\n", "")
 	f.Fuzz(func(t *testing.T, out, name string) {
+		ops := []Op{{Kind: OpMask, Name: name, Now: true}}
 		for _, s := range []Scope{ScopeSystem, ScopeUser, ScopeGlobal} {
-			states, err := s.ParseProbe([]byte(out), []string{name})
-			if err != nil {
-				continue
-			}
-			if len(states) != 1 {
-				t.Fatalf("%s: %d states for one name", s, len(states))
-			}
-			if _, ok := states[name]; !ok {
-				t.Fatalf("%s: no state for %q", s, name)
+			res, err := s.ParseBatch([]byte(out), ops)
+			if err == nil && len(res.Ops) != 1 {
+				t.Fatalf("%s: %d results for one op", s, len(res.Ops))
 			}
 		}
 	})

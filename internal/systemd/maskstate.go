@@ -1,10 +1,5 @@
 package systemd
 
-import (
-	"fmt"
-	"strings"
-)
-
 // Entry is what a unit directory holds under a unit's name.
 type Entry int
 
@@ -66,42 +61,6 @@ var entryByWord = map[string]Entry{
 	"null":  EntryNullLink,
 	"empty": EntryEmptyFile,
 	"unit":  EntryUnitFile,
-}
-
-// ParseProbe reads the answer of ProbeCommand(names...). It insists on an
-// answer that is complete and exactly about the names asked, so that a
-// truncated or garbled answer is an error rather than a false "not masked".
-func ParseProbe(out []byte, names []string) (map[string]MaskState, error) {
-	return ScopeSystem.ParseProbe(out, names)
-}
-
-// ParseProbe reads the answer of s.ProbeCommand(names...).
-func (s Scope) ParseProbe(out []byte, names []string) (map[string]MaskState, error) {
-	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	want := len(names)*len(Layers) + 1
-	if len(lines) != want || lines[len(lines)-1] != "end" {
-		return nil, fmt.Errorf("unexpected answer from the host's unit directories: %d lines for %d units, expected %d ending in \"end\": %q",
-			len(lines), len(names), want, truncate(string(out), 200))
-	}
-	states := make(map[string]MaskState, len(names))
-	for i, name := range names {
-		var st MaskState
-		for j, layer := range Layers {
-			line := lines[i*len(Layers)+j]
-			word, path, ok := strings.Cut(line, "\t")
-			entry, known := entryByWord[word]
-			if !ok || !known || !s.matchesPath(layer, name, path) {
-				return nil, fmt.Errorf("unexpected line %d in the answer about %s: %q", i*len(Layers)+j+1, s.UnitPath(layer, name), truncate(line, 200))
-			}
-			if layer == Runtime {
-				st.Runtime = entry
-			} else {
-				st.Persistent = entry
-			}
-		}
-		states[name] = st
-	}
-	return states, nil
 }
 
 func truncate(s string, n int) string {

@@ -82,13 +82,3 @@ func (s Scope) Dir(l Layer) string {
 
 // UnitPath is where the mask of unit name sits, for messages and docs.
 func (s Scope) UnitPath(l Layer, name string) string { return s.Dir(l) + "/" + name }
-
-// matchesPath reports whether a path the probe printed is the one expected
-// for name in layer l: exact for fixed directories, by its tail for a
-// user's.
-func (s Scope) matchesPath(l Layer, name, path string) bool {
-	if s == ScopeUser {
-		return strings.HasPrefix(path, "/") && strings.HasSuffix(path, "/systemd/user/"+name)
-	}
-	return path == s.UnitPath(l, name)
-}

@@ -1,0 +1,272 @@
+package systemd
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// Batcher masks, unmasks and reads units of one scope on one host, and
+// coalesces what arrives together: while one batch runs, every request that
+// arrives queues, and the next batch takes them all, in one remote command
+// (BatchCommand). An idle Batcher runs a request at once, so coalescing adds
+// no wait; under load the batches grow instead of the queue.
+//
+// A batch with reads in it ends by sweeping both layers' directories whole,
+// and reads within SweepReuse of a sweep, with no write of this Batcher
+// queued or running, are answered from it: a refresh reads a host once per
+// burst of reads, not once per unit. A batch of writes only reads back its
+// own units, which answers a read of them that follows (Delete's check of
+// the other layer) in the same way.
+type Batcher struct {
+	runner Runner
+	scope  Scope
+	// SweepReuse is how long a finished sweep answers reads.
+	SweepReuse time.Duration
+	// Linger is how long a batch with writes waits for company before it
+	// runs: Terraform sends at most -parallelism requests at a time, spread
+	// over the hosts, so a host's requests arrive a few milliseconds apart,
+	// and each batch costs the host two systemctl processes whatever its
+	// size. Reads never wait: one sweep answers them all anyway.
+	Linger time.Duration
+	// MaxOps caps the ops in one command, well below what sshd and the
+	// kernel accept in one command line.
+	MaxOps int
+	// now is the clock, for tests.
+	now func() time.Time
+
+	mu      sync.Mutex
+	queue   []*request
+	running bool
+	writes  int // queued or running ops
+	// known is what the last batch learnt: every unit after a sweep
+	// (complete), the ops' units after a write batch.
+	known    map[string]MaskState
+	complete bool
+	knownAt  time.Time
+}
+
+// DefaultSweepReuse is how long a sweep answers reads by default: long
+// enough for the burst of reads a refresh sends a host, far shorter than a
+// plan.
+const DefaultSweepReuse = time.Second
+
+// DefaultLinger halved the host CPU time of a 200-mask apply over 4 hosts at
+// -parallelism 10 in make bench, and costs a single mask 20 ms.
+const DefaultLinger = 20 * time.Millisecond
+
+// NewBatcher returns a Batcher for scope s through r.
+func NewBatcher(r Runner, s Scope) *Batcher {
+	return &Batcher{runner: r, scope: s, SweepReuse: DefaultSweepReuse, Linger: DefaultLinger, MaxOps: 200, now: time.Now}
+}
+
+type request struct {
+	op    *Op // nil for a read
+	names []string
+	done  chan outcome
+}
+
+type outcome struct {
+	op     OpResult
+	states map[string]MaskState
+	err    error // the batch's fate is unknown or failed as a whole
+}
+
+// Mask puts a mask on name in layer. It is idempotent: a unit already masked
+// there (by a link, or by an empty file) is left as it is.
+func (b *Batcher) Mask(ctx context.Context, name string, layer Layer) (OpResult, error) {
+	return b.write(ctx, Op{Kind: OpMask, Name: name, Layer: layer})
+}
+
+// MaskNow masks like Mask and also stops the unit (systemctl mask --now).
+func (b *Batcher) MaskNow(ctx context.Context, name string, layer Layer) (OpResult, error) {
+	return b.write(ctx, Op{Kind: OpMask, Name: name, Layer: layer, Now: true})
+}
+
+// Unmask removes the mask of name in layer, and only that one. Unmasking a
+// unit that is not masked succeeds, as with systemctl.
+func (b *Batcher) Unmask(ctx context.Context, name string, layer Layer) (OpResult, error) {
+	return b.write(ctx, Op{Kind: OpUnmask, Name: name, Layer: layer})
+}
+
+// write returns the op's own result, or an error when the batch as a whole
+// failed (no connection, sudo refused, an unreadable answer).
+func (b *Batcher) write(ctx context.Context, op Op) (OpResult, error) {
+	out := b.do(ctx, &request{op: &op, done: make(chan outcome, 1)})
+	if out.err != nil {
+		return OpResult{}, out.err
+	}
+	return out.op, nil
+}
+
+// State reads what both layers hold for each named unit.
+func (b *Batcher) State(ctx context.Context, names ...string) (map[string]MaskState, error) {
+	b.mu.Lock()
+	if b.writes == 0 && b.now().Sub(b.knownAt) < b.SweepReuse && b.knows(names) {
+		states := pick(b.known, names)
+		b.mu.Unlock()
+		return states, nil
+	}
+	b.mu.Unlock()
+	out := b.do(ctx, &request{names: names, done: make(chan outcome, 1)})
+	return out.states, out.err
+}
+
+func (b *Batcher) knows(names []string) bool {
+	if b.complete {
+		return true
+	}
+	for _, n := range names {
+		if _, ok := b.known[n]; !ok {
+			return false
+		}
+	}
+	return len(b.known) > 0
+}
+
+func pick(all map[string]MaskState, names []string) map[string]MaskState {
+	states := make(map[string]MaskState, len(names))
+	for _, n := range names {
+		states[n] = all[n]
+	}
+	return states
+}
+
+// do queues req and waits for it. A request withdrawn by its context before
+// its batch started never reaches the host; one whose batch is running is
+// waited for, so that the caller learns what happened on the host.
+func (b *Batcher) do(ctx context.Context, req *request) outcome {
+	b.mu.Lock()
+	b.queue = append(b.queue, req)
+	if req.op != nil {
+		b.writes++
+	}
+	if !b.running {
+		b.running = true
+		go b.drain(context.WithoutCancel(ctx))
+	}
+	b.mu.Unlock()
+	select {
+	case out := <-req.done:
+		return out
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
+	if i := slices.Index(b.queue, req); i >= 0 {
+		b.queue = slices.Delete(b.queue, i, i+1)
+		if req.op != nil {
+			b.writes--
+		}
+		b.mu.Unlock()
+		return outcome{err: context.Cause(ctx)}
+	}
+	b.mu.Unlock()
+	return <-req.done
+}
+
+// drain runs batches until the queue is empty. Its context carries the
+// provider's logger, from the request that started it (the transport logs
+// each command); tflog fields are values, not I/O.
+func (b *Batcher) drain(ctx context.Context) {
+	for {
+		b.linger()
+		b.mu.Lock()
+		batch, rest, n := b.queue, []*request(nil), 0
+		for i, req := range batch {
+			if req.op != nil {
+				if n == b.MaxOps {
+					batch, rest = slices.Clone(b.queue[:i]), b.queue[i:]
+					break
+				}
+				n++
+			}
+		}
+		b.queue = rest
+		if len(batch) == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		b.run(ctx, batch)
+	}
+}
+
+func (b *Batcher) linger() {
+	if b.Linger <= 0 {
+		return
+	}
+	b.mu.Lock()
+	writes := slices.ContainsFunc(b.queue, func(r *request) bool { return r.op != nil })
+	b.mu.Unlock()
+	if writes {
+		time.Sleep(b.Linger)
+	}
+}
+
+func (b *Batcher) run(ctx context.Context, batch []*request) {
+	var ops []Op
+	var names []string
+	sweep := false
+	for _, req := range batch {
+		if req.op != nil {
+			ops = append(ops, *req.op)
+			names = append(names, req.op.Name)
+		} else {
+			names = append(names, req.names...)
+			sweep = true
+		}
+	}
+	ctx = tflog.SetField(ctx, "unit", strings.Join(names, " "))
+	ctx = tflog.SetField(ctx, "batch", len(batch))
+	res, err := b.runOnce(ctx, ops, sweep)
+	b.mu.Lock()
+	b.writes -= len(ops)
+	if err == nil {
+		b.known, b.complete, b.knownAt = res.States, sweep, b.now()
+	} else if len(ops) > 0 {
+		b.known, b.complete = nil, false
+	}
+	b.mu.Unlock()
+	j := 0
+	for _, req := range batch {
+		out := outcome{err: err}
+		if err == nil {
+			if req.op != nil {
+				out.op = res.Ops[j]
+				j++
+			} else {
+				out.states = pick(res.States, req.names)
+			}
+		}
+		req.done <- out
+	}
+}
+
+// runOnce runs the batch; an answer that does not parse is read once more
+// before it is an error: once, right after sshd was killed and restarted
+// under load, an answer came back empty with exit status 0, and every op is
+// idempotent, so running a batch twice is harmless.
+func (b *Batcher) runOnce(ctx context.Context, ops []Op, sweep bool) (BatchResult, error) {
+	cmd := b.scope.BatchCommand(ops, sweep)
+	var parseErr error
+	for try := 0; try < 2; try++ {
+		out, err := b.runner.Run(ctx, cmd)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		if out.ExitCode != 0 {
+			return BatchResult{}, &CommandError{Command: cmd, ExitCode: out.ExitCode, Stderr: cleanStderr(out.Stderr)}
+		}
+		res, err := b.scope.ParseBatch(out.Stdout, ops)
+		if err == nil {
+			return res, nil
+		}
+		parseErr = err
+	}
+	return BatchResult{}, parseErr
+}
