@@ -9,7 +9,8 @@ import (
 )
 
 // startProfile writes a CPU profile of this process to DIR/cpu-PID.pprof and,
-// when it stops, its peak resident memory (VmHWM) to DIR/mem-PID.txt. It is a
+// when it stops, a heap profile to DIR/heap-PID.pprof and its peak resident
+// memory (VmHWM) to DIR/mem-PID.txt. It is a
 // measuring aid for make bench, off unless SYSTEMD_PROVIDER_PROFILE_DIR is set.
 func startProfile(dir string) (stop func(), err error) {
 	pid := os.Getpid()
@@ -24,6 +25,10 @@ func startProfile(dir string) (stop func(), err error) {
 	return func() {
 		pprof.StopCPUProfile()
 		f.Close()
+		if h, err := os.Create(filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", pid))); err == nil {
+			_ = pprof.Lookup("heap").WriteTo(h, 0)
+			h.Close()
+		}
 		if status, err := os.ReadFile("/proc/self/status"); err == nil {
 			for _, line := range bytes.Split(status, []byte("\n")) {
 				if bytes.HasPrefix(line, []byte("VmHWM:")) {
