@@ -243,15 +243,22 @@ func TestBatcherReusesSweeps(t *testing.T) {
 	}
 }
 
-func TestBatcherReadWaitsForQueuedWrite(t *testing.T) {
+// sweptBatcher is a Batcher that has just read the host once.
+func sweptBatcher(t *testing.T) (*gatedRunner, *Batcher) {
+	t.Helper()
 	g := newGatedRunner(t)
 	b := newTestBatcher(g)
-	ctx := context.Background()
 	g.release <- struct{}{}
-	if _, err := b.State(ctx, "a.service"); err != nil {
+	if _, err := b.State(context.Background(), "a.service"); err != nil {
 		t.Fatal(err)
 	}
 	<-g.started
+	return g, b
+}
+
+func TestBatcherReadWaitsForQueuedWrite(t *testing.T) {
+	g, b := sweptBatcher(t)
+	ctx := context.Background()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -315,13 +322,8 @@ func TestBatcherWithdrawsQueuedRequests(t *testing.T) {
 // A batch that fails as a whole fails every request in it, and forgets
 // what it knew about the host.
 func TestBatcherSharesTransportErrors(t *testing.T) {
-	g := newGatedRunner(t)
-	b := newTestBatcher(g)
+	g, b := sweptBatcher(t)
 	ctx := context.Background()
-	g.release <- struct{}{}
-	if _, err := b.State(ctx, "a.service"); err != nil {
-		t.Fatal(err)
-	}
 	g.err = errors.New("connection reset")
 	g.release <- struct{}{}
 	if _, err := b.Unmask(ctx, "a.service", Persistent); err == nil || err.Error() != "connection reset" {
