@@ -261,10 +261,6 @@ type batcherKey struct {
 
 func (d *providerData) batcher(addr string, scope systemd.Scope) *systemd.Batcher {
 	set := d.batchers
-	if set == nil {
-		// Built without Configure, as in unit tests: nothing to share with.
-		return systemd.NewBatcher(d.runner(addr), scope)
-	}
 	set.mu.Lock()
 	defer set.mu.Unlock()
 	k := batcherKey{addr, scope}

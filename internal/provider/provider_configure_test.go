@@ -29,6 +29,18 @@ func clearEnv(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 }
 
+// useEnv clears the provider's variables, then sets those of each map in
+// turn.
+func useEnv(t *testing.T, envs ...map[string]string) {
+	t.Helper()
+	clearEnv(t)
+	for _, env := range envs {
+		for k, v := range env {
+			t.Setenv(k, v)
+		}
+	}
+}
+
 func testPrivateKey(t *testing.T, passphrase string) string {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -143,10 +155,7 @@ func TestConfigureSecureDoesNotWarn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
-			clearEnv(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
+			useEnv(t, tt.env)
 			resp := configureWith(t, tt.set(t))
 			if len(resp.Diagnostics) != 0 {
 				t.Fatalf("diagnostics = %v, want none", resp.Diagnostics)
@@ -214,10 +223,7 @@ func TestConfigureErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
-			clearEnv(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
+			useEnv(t, tt.env)
 			resp := configureWith(t, tt.set(t))
 			errs := onPath(resp.Diagnostics, diag.SeverityError, tt.attr)
 			if len(errs) != 1 {
@@ -255,11 +261,7 @@ func TestConfigureResolvesTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
-			clearEnv(t)
-			t.Setenv(envPassword, "pw")
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
+			useEnv(t, map[string]string{envPassword: "pw"}, tt.env)
 			resp := configureWith(t, tt.set)
 			if len(resp.Diagnostics) != 0 {
 				t.Fatalf("diagnostics = %v", resp.Diagnostics)

@@ -88,3 +88,12 @@ func hclString(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// hclList is an HCL list of string literals.
+func hclList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = hclString(s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}

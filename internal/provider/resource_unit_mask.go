@@ -217,12 +217,9 @@ func (r *unitMaskResource) Create(ctx context.Context, req resource.CreateReques
 	if plan.Stop.ValueBool() {
 		mask = b.MaskNow
 	}
-	res, err := mask(ctx, target.name, layer)
-	if err == nil {
-		err = res.Err
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+layer.String()+")", target, err))
+	res := mask(ctx, target.name, layer)
+	if res.Err != nil {
+		resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+layer.String()+")", target, res.Err))
 		if !res.Applied {
 			return
 		}
@@ -282,22 +279,16 @@ func (r *unitMaskResource) Update(ctx context.Context, req resource.UpdateReques
 	from, to := systemd.LayerFor(state.Runtime.ValueBool()), systemd.LayerFor(plan.Runtime.ValueBool())
 	if from != to {
 		b := target.batcher(r.data)
-		if res, err := b.Mask(ctx, target.name, to); err != nil || res.Err != nil {
-			if err == nil {
-				err = res.Err
-			}
-			resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+to.String()+")", target, err))
+		if res := b.Mask(ctx, target.name, to); res.Err != nil {
+			resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+to.String()+")", target, res.Err))
 			if !res.Applied {
 				resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 				return
 			}
 		}
-		if res, err := b.Unmask(ctx, target.name, from); err != nil || res.Err != nil {
-			if err == nil {
-				err = res.Err
-			}
+		if res := b.Unmask(ctx, target.name, from); res.Err != nil {
 			// The new mask is in place and now managed; the old one stays.
-			resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Removing the "+from.String()+" mask of", target, err)+
+			resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Removing the "+from.String()+" mask of", target, res.Err)+
 				fmt.Sprintf("\n\nThe %s mask is in place and managed by Terraform; the %s one (%s) remains and is not managed.",
 					to, from, target.scope.UnitPath(from, target.name)))
 		}
@@ -320,12 +311,8 @@ func (r *unitMaskResource) Delete(ctx context.Context, req resource.DeleteReques
 	ctx = logContext(ctx, target)
 	layer := systemd.LayerFor(state.Runtime.ValueBool())
 	b := target.batcher(r.data)
-	res, err := b.Unmask(ctx, target.name, layer)
-	if err == nil {
-		err = res.Err
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Unmasking ("+layer.String()+")", target, err))
+	if res := b.Unmask(ctx, target.name, layer); res.Err != nil {
+		resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Unmasking ("+layer.String()+")", target, res.Err))
 		return
 	}
 	// Answered by the sweep that ended the unmask's own batch.

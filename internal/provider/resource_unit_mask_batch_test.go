@@ -143,11 +143,3 @@ resource "systemd_unit_mask" "test" {
 		},
 	})
 }
-
-func hclList(items []string) string {
-	quoted := make([]string, len(items))
-	for i, s := range items {
-		quoted[i] = hclString(s)
-	}
-	return "[" + strings.Join(quoted, ", ") + "]"
-}

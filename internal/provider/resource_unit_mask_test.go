@@ -278,7 +278,7 @@ func TestAccUnitMask_manyHosts(t *testing.T) {
 	unit := testUnitName("fleet")
 	var hosts []string
 	for _, h := range env.Hosts[:3] {
-		hosts = append(hosts, hclString(h.Addr))
+		hosts = append(hosts, h.Addr)
 	}
 	config := fmt.Sprintf(`
 provider "systemd" {
@@ -287,7 +287,7 @@ provider "systemd" {
 }
 
 locals {
-  hosts = [%s]
+  hosts = %s
 }
 
 resource "systemd_unit_mask" "fleet" {
@@ -295,7 +295,7 @@ resource "systemd_unit_mask" "fleet" {
   host  = local.hosts[count.index]
   name  = %q
 }
-`, env.KeyFile, env.KnownHostsFile, strings.Join(hosts, ", "), unit)
+`, env.KeyFile, env.KnownHostsFile, hclList(hosts), unit)
 
 	var (
 		stateChecks          []statecheck.StateCheck

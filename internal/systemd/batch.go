@@ -242,9 +242,9 @@ type BatchResult struct {
 // State is what both layers hold for name.
 func (r BatchResult) State(name string) MaskState { return r.States[name] }
 
-// ParseBatch reads the answer of s.BatchCommand(ops). Like ParseProbe, it
-// insists on a complete answer, ending in "end", so that a truncated one is
-// an error rather than a false "not masked".
+// ParseBatch reads the answer of s.BatchCommand(ops). It insists on a
+// complete answer, ending in "end", so that a truncated one is an error
+// rather than a false "not masked".
 func (s Scope) ParseBatch(out []byte, ops []Op) (BatchResult, error) {
 	text := string(out)
 	if !strings.HasSuffix(text, "\nend\n") && text != "end\n" {

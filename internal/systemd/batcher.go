@@ -55,8 +55,9 @@ type Batcher struct {
 // plan.
 const DefaultSweepReuse = time.Second
 
-// DefaultLinger halved the host CPU time of a 200-mask apply over 4 hosts at
-// -parallelism 10 in make bench, and costs a single mask 20 ms.
+// DefaultLinger cut the machine's CPU time of a 200-mask apply over 4 hosts
+// at -parallelism 10 by a fifth (3.8 s to 2.9 s), and its wall time from
+// 2.15 s to 1.78 s; a lone mask waits 20 ms more.
 const DefaultLinger = 20 * time.Millisecond
 
 // NewBatcher returns a Batcher for scope s through r.
@@ -78,29 +79,30 @@ type outcome struct {
 
 // Mask puts a mask on name in layer. It is idempotent: a unit already masked
 // there (by a link, or by an empty file) is left as it is.
-func (b *Batcher) Mask(ctx context.Context, name string, layer Layer) (OpResult, error) {
+func (b *Batcher) Mask(ctx context.Context, name string, layer Layer) OpResult {
 	return b.write(ctx, Op{Kind: OpMask, Name: name, Layer: layer})
 }
 
 // MaskNow masks like Mask and also stops the unit (systemctl mask --now).
-func (b *Batcher) MaskNow(ctx context.Context, name string, layer Layer) (OpResult, error) {
+func (b *Batcher) MaskNow(ctx context.Context, name string, layer Layer) OpResult {
 	return b.write(ctx, Op{Kind: OpMask, Name: name, Layer: layer, Now: true})
 }
 
 // Unmask removes the mask of name in layer, and only that one. Unmasking a
 // unit that is not masked succeeds, as with systemctl.
-func (b *Batcher) Unmask(ctx context.Context, name string, layer Layer) (OpResult, error) {
+func (b *Batcher) Unmask(ctx context.Context, name string, layer Layer) OpResult {
 	return b.write(ctx, Op{Kind: OpUnmask, Name: name, Layer: layer})
 }
 
-// write returns the op's own result, or an error when the batch as a whole
-// failed (no connection, sudo refused, an unreadable answer).
-func (b *Batcher) write(ctx context.Context, op Op) (OpResult, error) {
+// write returns the op's own result. A batch that failed as a whole (no
+// connection, sudo refused, an unreadable answer) is every op's error, with
+// nothing known to be applied.
+func (b *Batcher) write(ctx context.Context, op Op) OpResult {
 	out := b.do(ctx, &request{op: &op, done: make(chan outcome, 1)})
 	if out.err != nil {
-		return OpResult{}, out.err
+		return OpResult{Err: out.err}
 	}
-	return out.op, nil
+	return out.op
 }
 
 // State reads what both layers hold for each named unit.

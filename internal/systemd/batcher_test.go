@@ -146,10 +146,7 @@ func TestBatcherCoalesces(t *testing.T) {
 	var wg sync.WaitGroup
 	mask := func(name string, layer Layer) {
 		defer wg.Done()
-		res, err := b.Mask(ctx, name, layer)
-		if err == nil {
-			err = res.Err
-		}
+		err := b.Mask(ctx, name, layer).Err
 		mu.Lock()
 		results[name] = err
 		mu.Unlock()
@@ -164,10 +161,7 @@ func TestBatcherCoalesces(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		res, err := b.MaskNow(ctx, "r.service", Runtime)
-		if err == nil {
-			err = res.Err
-		}
+		err := b.MaskNow(ctx, "r.service", Runtime).Err
 		mu.Lock()
 		results["r.service"] = err
 		mu.Unlock()
@@ -231,7 +225,7 @@ func TestBatcherReusesSweeps(t *testing.T) {
 
 	// A write batch reads back its own units only: it answers a read of
 	// those, not of others.
-	if _, err := b.Mask(ctx, "m.service", Persistent); err != nil {
+	if err := b.Mask(ctx, "m.service", Persistent).Err; err != nil {
 		t.Fatal(err)
 	}
 	states, err := b.State(ctx, "m.service")
@@ -262,7 +256,7 @@ func TestBatcherReadWaitsForQueuedWrite(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, _ = b.Mask(ctx, "a.service", Persistent)
+		_ = b.Mask(ctx, "a.service", Persistent)
 	}()
 	<-g.started
 	// The sweep is fresh, but a write is running: the read queues.
@@ -286,17 +280,17 @@ func TestBatcherReadWaitsForQueuedWrite(t *testing.T) {
 func TestBatcherWithdrawsQueuedRequests(t *testing.T) {
 	g := newGatedRunner(t)
 	b := newTestBatcher(g)
-	go func() { _, _ = b.Mask(context.Background(), "first.service", Persistent) }()
+	go func() { _ = b.Mask(context.Background(), "first.service", Persistent) }()
 	<-g.started
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error)
 	go func() {
-		_, err := b.Mask(ctx, "withdrawn.service", Persistent)
+		err := b.Mask(ctx, "withdrawn.service", Persistent).Err
 		errc <- err
 	}()
 	stay := make(chan error)
 	go func() {
-		_, err := b.Unmask(context.Background(), "stays.service", Persistent)
+		err := b.Unmask(context.Background(), "stays.service", Persistent).Err
 		stay <- err
 	}()
 	waitQueued(t, b, 2)
@@ -326,7 +320,7 @@ func TestBatcherSharesTransportErrors(t *testing.T) {
 	ctx := context.Background()
 	g.err = errors.New("connection reset")
 	g.release <- struct{}{}
-	if _, err := b.Unmask(ctx, "a.service", Persistent); err == nil || err.Error() != "connection reset" {
+	if err := b.Unmask(ctx, "a.service", Persistent).Err; err == nil || err.Error() != "connection reset" {
 		t.Fatalf("unmask: %v", err)
 	}
 	g.release <- struct{}{}
@@ -359,7 +353,7 @@ func TestBatcherRereadsAGarbledAnswer(t *testing.T) {
 	}
 	s = &scriptedRunner{replies: []Result{{ExitCode: 1, Stderr: []byte("sh: 1: Syntax error\n")}}}
 	var cmdErr *CommandError
-	if _, err := newTestBatcher(s).Mask(context.Background(), "a.service", Persistent); !errors.As(err, &cmdErr) || cmdErr.Stderr != "sh: 1: Syntax error" {
+	if err := newTestBatcher(s).Mask(context.Background(), "a.service", Persistent).Err; !errors.As(err, &cmdErr) || cmdErr.Stderr != "sh: 1: Syntax error" {
 		t.Errorf("err %v", err)
 	}
 }
@@ -374,13 +368,13 @@ func TestBatcherSplitsLargeBatches(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); _, _ = b.Mask(context.Background(), "first.service", Persistent) }()
+	go func() { defer wg.Done(); _ = b.Mask(context.Background(), "first.service", Persistent) }()
 	<-g.started
 	for i := 0; i < 5; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = b.Mask(context.Background(), fmt.Sprintf("u%d.service", i), Persistent)
+			_ = b.Mask(context.Background(), fmt.Sprintf("u%d.service", i), Persistent)
 		}()
 	}
 	wg.Wait()
@@ -409,7 +403,7 @@ func TestBatcherLingersForWrites(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = b.Mask(context.Background(), fmt.Sprintf("u%d.service", i), Persistent)
+			_ = b.Mask(context.Background(), fmt.Sprintf("u%d.service", i), Persistent)
 		}()
 		time.Sleep(20 * time.Millisecond)
 	}
