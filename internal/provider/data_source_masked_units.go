@@ -117,7 +117,7 @@ func (d *maskedUnitsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	ctx = logContext(ctx, target)
-	units, err := target.manager(d.data).MaskedUnits(ctx)
+	units, err := target.host(d.data).MaskedUnits(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to List Masked Units", listDetail(target, err))
 		return

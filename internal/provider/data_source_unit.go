@@ -146,7 +146,7 @@ func configureDataSource(req datasource.ConfigureRequest, resp *datasource.Confi
 // dataSourceTarget resolves a data source's host and scope (null: the
 // provider's host, the system scope) to what it reads; name may be empty.
 func dataSourceTarget(data *providerData, host, scope types.String, name string, diags *diag.Diagnostics) (maskTarget, bool) {
-	if data == nil || data.unknown || data.runner == nil {
+	if data == nil || data.unknown || data.host == nil {
 		diags.AddError("Provider Not Configured",
 			"The systemd provider has no usable SSH configuration, so the data source cannot be read: check the provider "+
 				"block for errors, or for values not known until apply (a data source is read while planning).")
@@ -189,7 +189,7 @@ func (d *unitDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		return
 	}
 	ctx = logContext(ctx, target)
-	info, err := target.manager(d.data).UnitInfo(ctx, target.name)
+	info, err := target.host(d.data).UnitInfo(ctx, target.name)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Read Unit", operationDetail("Reading the state of", target, err))
 		return

@@ -239,40 +239,40 @@ type providerData struct {
 	port        int
 	// user is the login user: user-scope masks belong to it.
 	user string
-	// runner reaches a host ("HOST:PORT"); Configure wires it to the SSH
-	// pool, tests to fakes.
+	// host is the one Host of an address ("HOST:PORT") and scope, shared by
+	// every resource and data source of this provider process, which is
+	// what coalesces their commands; Configure wires it to engines over the
+	// SSH pool, unit tests to in-memory hosts.
+	host func(addr string, scope systemd.Scope) systemd.Host
+}
+
+// engineSet holds the one Engine of each host and scope in this provider
+// process.
+type engineSet struct {
 	runner func(addr string) systemd.Runner
-	// batchers are shared by every resource of this provider process.
-	batchers *batcherSet
+	sudo   bool
+	mu     sync.Mutex
+	m      map[engineKey]*systemd.Engine
 }
 
-// batcherSet holds the one Batcher of each host and scope in this provider
-// process: resources on the same host and scope share it, which is what
-// coalesces their commands.
-type batcherSet struct {
-	mu sync.Mutex
-	m  map[batcherKey]*systemd.Batcher
-}
-
-type batcherKey struct {
+type engineKey struct {
 	addr  string
 	scope systemd.Scope
 }
 
-func (d *providerData) batcher(addr string, scope systemd.Scope) *systemd.Batcher {
-	set := d.batchers
+func (set *engineSet) host(addr string, scope systemd.Scope) systemd.Host {
 	set.mu.Lock()
 	defer set.mu.Unlock()
-	k := batcherKey{addr, scope}
-	b, ok := set.m[k]
+	k := engineKey{addr, scope}
+	e, ok := set.m[k]
 	if !ok {
 		if set.m == nil {
-			set.m = map[batcherKey]*systemd.Batcher{}
+			set.m = map[engineKey]*systemd.Engine{}
 		}
-		b = systemd.NewBatcher(d.runner(addr), scope)
-		set.m[k] = b
+		e = systemd.NewEngine(set.runner(addr), scope, set.sudo)
+		set.m[k] = e
 	}
-	return b
+	return e
 }
 
 func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -294,7 +294,7 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		addConnectionConfigError(&resp.Diagnostics, err)
 		return
 	}
-	data.runner, data.batchers = pool.Runner, &batcherSet{}
+	data.host = (&engineSet{runner: pool.Runner, sudo: tc.UsesSudo()}).host
 	resp.ResourceData, resp.DataSourceData = data, data
 }
 

@@ -114,7 +114,7 @@ func TestConfigureInsecureWarns(t *testing.T) {
 			t.Errorf("warning %q does not mention %q", text, w)
 		}
 	}
-	if data := wantData(t, resp); data.runner == nil || data.unknown {
+	if data := wantData(t, resp); data.host == nil || data.unknown {
 		t.Errorf("providerData = %+v, want a pool", data)
 	}
 }
@@ -160,7 +160,7 @@ func TestConfigureSecureDoesNotWarn(t *testing.T) {
 			if len(resp.Diagnostics) != 0 {
 				t.Fatalf("diagnostics = %v, want none", resp.Diagnostics)
 			}
-			if data := wantData(t, resp); data.runner == nil {
+			if data := wantData(t, resp); data.host == nil {
 				t.Error("no pool")
 			}
 		})
@@ -282,7 +282,7 @@ func TestConfigureUnknownDefers(t *testing.T) {
 	if len(resp.Diagnostics) != 0 {
 		t.Fatalf("diagnostics = %v", resp.Diagnostics)
 	}
-	if data := wantData(t, resp); !data.unknown || data.runner != nil {
+	if data := wantData(t, resp); !data.unknown || data.host != nil {
 		t.Errorf("providerData = %+v, want unknown without a pool", data)
 	}
 }

@@ -246,7 +246,7 @@ func TestConfigureBastion(t *testing.T) {
 		if len(resp.Diagnostics) != 0 {
 			t.Fatalf("diagnostics = %v", resp.Diagnostics)
 		}
-		if data := wantData(t, resp); data.runner == nil {
+		if data := wantData(t, resp); data.host == nil {
 			t.Error("no pool")
 		}
 	})
@@ -272,7 +272,7 @@ func TestConfigureBastion(t *testing.T) {
 	})
 	t.Run("unknown bastion host defers", func(t *testing.T) {
 		resp := configureWith(t, map[string]any{"private_key": key, "bastion": map[string]any{"host": tftypes.UnknownValue}})
-		if data := wantData(t, resp); !data.unknown || data.runner != nil {
+		if data := wantData(t, resp); !data.unknown || data.host != nil {
 			t.Errorf("providerData = %+v, want unknown without a pool", data)
 		}
 	})

@@ -185,7 +185,7 @@ func storedTarget(m unitMaskModel, diags *diag.Diagnostics) (maskTarget, bool) {
 }
 
 func (r *unitMaskResource) ready(diags *diag.Diagnostics) bool {
-	if r.data == nil || r.data.runner == nil {
+	if r.data == nil || r.data.host == nil {
 		diags.AddError("Provider Not Configured",
 			"The systemd provider has no usable SSH configuration; check the provider block for errors or unknown values.")
 		return false
@@ -212,12 +212,7 @@ func (r *unitMaskResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	ctx = logContext(ctx, target)
 	layer := systemd.LayerFor(plan.Runtime.ValueBool())
-	b := target.batcher(r.data)
-	mask := b.Mask
-	if plan.Stop.ValueBool() {
-		mask = b.MaskNow
-	}
-	res := mask(ctx, target.name, layer)
+	res := target.host(r.data).Mask(ctx, target.name, layer, plan.Stop.ValueBool())
 	if res.Err != nil {
 		resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+layer.String()+")", target, res.Err))
 		if !res.Applied {
@@ -243,7 +238,7 @@ func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	ctx = logContext(ctx, target)
-	states, err := target.batcher(r.data).State(ctx, target.name)
+	states, err := target.host(r.data).State(ctx, target.name)
 	if err != nil {
 		// The state stays as it is: a host that is down has not lost its masks.
 		resp.Diagnostics.AddError("Unable to Read Unit Mask", operationDetail("Reading the mask state of", target, err))
@@ -278,8 +273,8 @@ func (r *unitMaskResource) Update(ctx context.Context, req resource.UpdateReques
 	plan.ID = state.ID
 	from, to := systemd.LayerFor(state.Runtime.ValueBool()), systemd.LayerFor(plan.Runtime.ValueBool())
 	if from != to {
-		b := target.batcher(r.data)
-		if res := b.Mask(ctx, target.name, to); res.Err != nil {
+		b := target.host(r.data)
+		if res := b.Mask(ctx, target.name, to, false); res.Err != nil {
 			resp.Diagnostics.AddError("Unable to Mask Unit", operationDetail("Masking ("+to.String()+")", target, res.Err))
 			if !res.Applied {
 				resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
@@ -310,12 +305,21 @@ func (r *unitMaskResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 	ctx = logContext(ctx, target)
 	layer := systemd.LayerFor(state.Runtime.ValueBool())
-	b := target.batcher(r.data)
-	if res := b.Unmask(ctx, target.name, layer); res.Err != nil {
+	b := target.host(r.data)
+	res := b.Unmask(ctx, target.name, layer)
+	if res.Err != nil {
 		resp.Diagnostics.AddError("Unable to Unmask Unit", operationDetail("Unmasking ("+layer.String()+")", target, res.Err))
 		return
 	}
-	// Answered by the sweep that ended the unmask's own batch.
+	if res.Kept {
+		resp.Diagnostics.AddWarning("Mask Left in Place",
+			fmt.Sprintf("%s on %s is not unmasked: another systemd_unit_mask of this apply masks the same unit in the %s layer (%s), "+
+				"as when a resource is renamed, its for_each key changes or it moves into a module. The mask stays, and that "+
+				"resource manages it now. A moved block records such a refactor without destroying anything.",
+				target.describe(), target.addr, layer, target.scope.UnitPath(layer, target.name)))
+		return
+	}
+	// Answered by the read-back that ended the unmask's own batch.
 	states, err := b.State(ctx, target.name)
 	if err != nil {
 		tflog.Debug(ctx, "could not check the other layer after unmasking", map[string]any{"error": err.Error()})
@@ -364,20 +368,27 @@ func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportS
 		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q names no host, and %s", req.ID, err))
 		return
 	}
-	states, err := target.batcher(r.data).State(ctx, target.name)
+	states, err := target.host(r.data).State(ctx, target.name)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Import Unit Mask", operationDetail("Reading the mask state of", target, err))
 		return
 	}
 	// Both layers masked: the persistent one is the one to manage.
-	layer, masked := states[target.name].Reconcile(systemd.Persistent)
+	st := states[target.name]
+	layer, masked := st.Reconcile(systemd.Persistent)
 	if !masked {
-		st := states[target.name]
-		resp.Diagnostics.AddError("Cannot Import Unit Mask",
-			fmt.Sprintf("%s is not masked on %s: neither %s nor %s is a mask (they hold: %s, %s). "+
-				"Nothing to import; to mask it, declare the resource and apply.",
-				target.describe(), target.addr, target.scope.UnitPath(systemd.Persistent, target.name),
-				target.scope.UnitPath(systemd.Runtime, target.name), st.Persistent, st.Runtime))
+		detail := fmt.Sprintf("%s is not masked on %s: neither %s nor %s is a mask (they hold: %s, %s). "+
+			"Nothing to import; to mask it, declare the resource and apply.",
+			target.describe(), target.addr, target.scope.UnitPath(systemd.Persistent, target.name),
+			target.scope.UnitPath(systemd.Runtime, target.name), st.Persistent, st.Runtime)
+		for _, l := range systemd.Layers {
+			if by, shadowed := st.Shadow(l); shadowed {
+				detail = fmt.Sprintf("%s is not masked on %s: %s is a %s mask, but systemd reads %s first, which is not a mask, "+
+					"so the unit loads from there. Nothing to import; mask it persistently, or remove %s.",
+					target.describe(), target.addr, target.scope.UnitPath(l, target.name), l, by.Path, by.Path)
+			}
+		}
+		resp.Diagnostics.AddError("Cannot Import Unit Mask", detail)
 		return
 	}
 	model.ID = types.StringValue(target.id())

@@ -3,7 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
-	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -13,96 +13,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
+	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd/systemdtest"
 )
 
-// fakeHost is an in-memory host for the resource's own logic: two unit
-// directories and the batch commands the provider sends (masks, unmasks,
-// sweeps), with faults on demand. The acceptance tests do the same against
-// real hosts; this one can watch every intermediate step and inject
-// failures.
-type fakeHost struct {
-	entries map[string]systemd.Entry // unit path → what is there
-	// commands records each batch as its op words and names, or "sweep".
-	commands []string
-	// maskedAfter records, after each command, whether unit was masked in
-	// any layer.
-	maskedAfter []bool
-	unit        string
-	// stopFails makes stopping a unit fail, as systemctl stop does.
-	stopFails bool
-	// fail, when it returns non-nil, makes the command fail like that.
-	fail func(cmd systemd.Command) (*systemd.Result, error)
-}
-
-func newFakeHost(unit string) *fakeHost {
-	return &fakeHost{entries: map[string]systemd.Entry{}, unit: unit}
-}
-
-func (f *fakeHost) Run(_ context.Context, cmd systemd.Command) (systemd.Result, error) {
-	words := cmd.Argv[4:]
-	if len(words) == 0 {
-		f.commands = append(f.commands, "sweep")
-	} else {
-		f.commands = append(f.commands, strings.Join(words, " "))
-	}
-	defer func() {
-		f.maskedAfter = append(f.maskedAfter,
-			f.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, f.unit)].Masked() || f.entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, f.unit)].Masked())
-	}()
-	if f.fail != nil {
-		if res, err := f.fail(cmd); res != nil || err != nil {
-			if res == nil {
-				return systemd.Result{}, err
-			}
-			return *res, err
-		}
-	}
-	var out strings.Builder
-	var touched []string
-	for i := 0; i+1 < len(words); i += 2 {
-		kind, layer, now, _ := systemd.ParseOpWord(words[i])
-		name, tag := words[i+1], i/2+1
-		p := systemd.ScopeSystem.UnitPath(layer, name)
-		touched = append(touched, name)
-		switch {
-		case kind == systemd.OpUnmask:
-			if f.entries[p].Masked() {
-				delete(f.entries, p)
-			}
-		case f.entries[p] == systemd.EntryUnitFile || f.entries[p] == systemd.EntryEmptyFile:
-			fmt.Fprintf(&out, "rc\t%d\t1\nerr\t%d\tFailed to mask unit, file %q already exists.\n", tag, tag, p)
-		default:
-			f.entries[p] = systemd.EntryNullLink
-			if now && f.stopFails {
-				fmt.Fprintf(&out, "rc\ts%d\t5\nerr\ts%d\tFailed to stop %s: Job failed.\n", tag, tag, name)
-			}
-		}
-	}
-	word := map[systemd.Entry]string{systemd.EntryNone: "none", systemd.EntryNullLink: "null", systemd.EntryEmptyFile: "empty", systemd.EntryUnitFile: "unit"}
-	if strings.Contains(cmd.Argv[2], "\nsweep persistent") {
-		for p, e := range f.entries {
-			for _, l := range systemd.Layers {
-				if name, ok := strings.CutPrefix(p, systemd.ScopeSystem.Dir(l)+"/"); ok {
-					fmt.Fprintf(&out, "%s\t%s\t%s\n", l, word[e], name)
-				}
-			}
-		}
-	} else {
-		for _, name := range touched {
-			for _, l := range systemd.Layers {
-				fmt.Fprintf(&out, "%s\t%s\t%s\n", l, word[f.entries[systemd.ScopeSystem.UnitPath(l, name)]], name)
-			}
-		}
-	}
-	fmt.Fprintf(&out, "dir\tpersistent\t%s\ndir\truntime\t%s\nend\n", systemd.ScopeSystem.Dir(systemd.Persistent), systemd.ScopeSystem.Dir(systemd.Runtime))
-	return systemd.Result{Stdout: []byte(out.String())}, nil
-}
-
-func fakeResource(host *fakeHost) *unitMaskResource {
+func fakeResource(host *systemdtest.Host) *unitMaskResource {
 	return &unitMaskResource{data: &providerData{
 		defaultHost: "web1", port: 22,
-		runner:   func(string) systemd.Runner { return host },
-		batchers: &batcherSet{},
+		host: func(string, systemd.Scope) systemd.Host { return host },
 	}}
 }
 
@@ -150,14 +67,14 @@ func hasDiag(diags diag.Diagnostics, severity diag.Severity, summary string) boo
 	return false
 }
 
-func update(t *testing.T, host *fakeHost, from, to bool) resource.UpdateResponse {
+func update(t *testing.T, host *systemdtest.Host, from, to bool) resource.UpdateResponse {
 	t.Helper()
 	sch, typ := resourceSchema(t)
 	req := resource.UpdateRequest{
-		State: tfsdk.State{Schema: sch.Schema, Raw: maskValue(typ, host.unit, from)},
-		Plan:  tfsdk.Plan{Schema: sch.Schema, Raw: maskValue(typ, host.unit, to)},
+		State: tfsdk.State{Schema: sch.Schema, Raw: maskValue(typ, host.Unit, from)},
+		Plan:  tfsdk.Plan{Schema: sch.Schema, Raw: maskValue(typ, host.Unit, to)},
 	}
-	resp := resource.UpdateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: maskValue(typ, host.unit, to)}}
+	resp := resource.UpdateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: maskValue(typ, host.Unit, to)}}
 	fakeResource(host).Update(context.Background(), req, &resp)
 	return resp
 }
@@ -166,24 +83,24 @@ func update(t *testing.T, host *fakeHost, from, to bool) resource.UpdateResponse
 // between.
 func TestUnitMaskUpdateNeverUnmasks(t *testing.T) {
 	for _, tt := range []struct{ from, to bool }{{false, true}, {true, false}} {
-		host := newFakeHost("cups.service")
-		host.entries[systemd.ScopeSystem.UnitPath(systemd.LayerFor(tt.from), "cups.service")] = systemd.EntryNullLink
+		host := systemdtest.New("cups.service")
+		host.Entries[systemd.ScopeSystem.UnitPath(systemd.LayerFor(tt.from), "cups.service")] = systemd.EntryNullLink
 		resp := update(t, host, tt.from, tt.to)
 		if resp.Diagnostics.HasError() {
 			t.Fatalf("%v→%v: %v", tt.from, tt.to, resp.Diagnostics)
 		}
-		if len(host.commands) != 2 || !strings.HasPrefix(host.commands[0], "mask") || !strings.HasPrefix(host.commands[1], "unmask") {
-			t.Errorf("%v→%v: commands = %q, want mask then unmask", tt.from, tt.to, host.commands)
+		if len(host.Calls) != 2 || !strings.HasPrefix(host.Calls[0], "mask") || !strings.HasPrefix(host.Calls[1], "unmask") {
+			t.Errorf("%v→%v: commands = %q, want mask then unmask", tt.from, tt.to, host.Calls)
 		}
-		for i, masked := range host.maskedAfter {
+		for i, masked := range host.MaskedAfter {
 			if !masked {
-				t.Errorf("%v→%v: unit unmasked after command %d (%s)", tt.from, tt.to, i, host.commands[i])
+				t.Errorf("%v→%v: unit unmasked after command %d (%s)", tt.from, tt.to, i, host.Calls[i])
 			}
 		}
 		if rt, _ := runtimeIn(t, resp.State); rt != tt.to {
 			t.Errorf("%v→%v: state runtime = %v", tt.from, tt.to, rt)
 		}
-		if host.entries[systemd.ScopeSystem.UnitPath(systemd.LayerFor(tt.from), "cups.service")].Masked() {
+		if host.Entries[systemd.ScopeSystem.UnitPath(systemd.LayerFor(tt.from), "cups.service")].Masked() {
 			t.Errorf("%v→%v: the old mask remains", tt.from, tt.to)
 		}
 	}
@@ -192,9 +109,9 @@ func TestUnitMaskUpdateNeverUnmasks(t *testing.T) {
 // A failed switch keeps state equal to the host.
 func TestUnitMaskUpdateFailures(t *testing.T) {
 	t.Run("new layer refused", func(t *testing.T) {
-		host := newFakeHost("cups.service")
-		host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
-		host.entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, "cups.service")] = systemd.EntryUnitFile
+		host := systemdtest.New("cups.service")
+		host.Entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
+		host.Entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, "cups.service")] = systemd.EntryUnitFile
 		resp := update(t, host, false, true)
 		if !hasDiag(resp.Diagnostics, diag.SeverityError, "Unable to Mask Unit") {
 			t.Fatalf("diagnostics = %v", resp.Diagnostics)
@@ -203,18 +120,18 @@ func TestUnitMaskUpdateFailures(t *testing.T) {
 		if rt, ok := runtimeIn(t, resp.State); !ok || rt {
 			t.Errorf("state runtime = %v (present %v), want the old false", rt, ok)
 		}
-		if !host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")].Masked() {
+		if !host.Entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")].Masked() {
 			t.Error("the persistent mask was removed")
 		}
 	})
 	t.Run("old layer cannot be removed", func(t *testing.T) {
-		host := newFakeHost("cups.service")
-		host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
-		host.fail = func(cmd systemd.Command) (*systemd.Result, error) {
-			if strings.HasPrefix(cmd.Argv[4], "unmask") {
-				return nil, errors.New("connection lost")
+		host := systemdtest.New("cups.service")
+		host.Entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
+		host.Fail = func(call string) error {
+			if strings.HasPrefix(call, "unmask") {
+				return errors.New("connection lost")
 			}
-			return nil, nil
+			return nil
 		}
 		resp := update(t, host, false, true)
 		if !hasDiag(resp.Diagnostics, diag.SeverityError, "Unable to Unmask Unit") {
@@ -227,10 +144,10 @@ func TestUnitMaskUpdateFailures(t *testing.T) {
 	})
 }
 
-func read(t *testing.T, host *fakeHost, runtime bool) resource.ReadResponse {
+func read(t *testing.T, host *systemdtest.Host, runtime bool) resource.ReadResponse {
 	t.Helper()
 	sch, typ := resourceSchema(t)
-	state := tfsdk.State{Schema: sch.Schema, Raw: maskValue(typ, host.unit, runtime)}
+	state := tfsdk.State{Schema: sch.Schema, Raw: maskValue(typ, host.Unit, runtime)}
 	resp := resource.ReadResponse{State: state}
 	fakeResource(host).Read(context.Background(), resource.ReadRequest{State: state}, &resp)
 	return resp
@@ -255,9 +172,9 @@ func TestUnitMaskRead(t *testing.T) {
 		{"both, managed runtime", map[string]systemd.Entry{persistent: systemd.EntryNullLink, runtime: systemd.EntryNullLink}, true, true, true},
 	}
 	for _, tt := range tests {
-		host := newFakeHost(unit)
+		host := systemdtest.New(unit)
 		for p, e := range tt.entries {
-			host.entries[p] = e
+			host.Entries[p] = e
 		}
 		resp := read(t, host, tt.managed)
 		if resp.Diagnostics.HasError() {
@@ -267,8 +184,8 @@ func TestUnitMaskRead(t *testing.T) {
 		if present != tt.wantPresent || present && rt != tt.wantRuntime {
 			t.Errorf("%s: present=%v runtime=%v, want present=%v runtime=%v", tt.what, present, rt, tt.wantPresent, tt.wantRuntime)
 		}
-		if len(host.commands) != 1 {
-			t.Errorf("%s: %d commands, want one per read: %q", tt.what, len(host.commands), host.commands)
+		if len(host.Calls) != 1 {
+			t.Errorf("%s: %d commands, want one per read: %q", tt.what, len(host.Calls), host.Calls)
 		}
 	}
 }
@@ -276,10 +193,8 @@ func TestUnitMaskRead(t *testing.T) {
 // A host that cannot be reached is an error that names it, and the mask
 // stays in state: a host that is down has not lost its masks.
 func TestUnitMaskReadUnreachable(t *testing.T) {
-	host := newFakeHost("cups.service")
-	host.fail = func(systemd.Command) (*systemd.Result, error) {
-		return nil, errors.New("web1:22: cannot connect: connection refused")
-	}
+	host := systemdtest.New("cups.service")
+	host.Fail = func(string) error { return errors.New("web1:22: cannot connect: connection refused") }
 	resp := read(t, host, false)
 	if !hasDiag(resp.Diagnostics, diag.SeverityError, "Unable to Read Unit Mask") {
 		t.Fatalf("diagnostics = %v", resp.Diagnostics)
@@ -293,8 +208,8 @@ func TestUnitMaskReadUnreachable(t *testing.T) {
 }
 
 func TestUnitMaskCreateConflictStoresNothing(t *testing.T) {
-	host := newFakeHost("cups.service")
-	host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryUnitFile
+	host := systemdtest.New("cups.service")
+	host.Entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryUnitFile
 	sch, typ := resourceSchema(t)
 	plan := tfsdk.Plan{Schema: sch.Schema, Raw: maskValue(typ, "cups.service", false)}
 	resp := resource.CreateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(typ, nil)}}
@@ -305,16 +220,16 @@ func TestUnitMaskCreateConflictStoresNothing(t *testing.T) {
 	if !resp.State.Raw.IsNull() {
 		t.Error("state was stored for a mask that failed")
 	}
-	if host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] != systemd.EntryUnitFile {
+	if host.Entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] != systemd.EntryUnitFile {
 		t.Error("the unit file was touched")
 	}
 }
 
 // Destroy removes the managed layer only and warns about the other.
 func TestUnitMaskDeleteWarnsAboutOtherLayer(t *testing.T) {
-	host := newFakeHost("cups.service")
-	host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
-	host.entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, "cups.service")] = systemd.EntryNullLink
+	host := systemdtest.New("cups.service")
+	host.Entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
+	host.Entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, "cups.service")] = systemd.EntryNullLink
 	sch, typ := resourceSchema(t)
 	state := tfsdk.State{Schema: sch.Schema, Raw: maskValue(typ, "cups.service", false)}
 	var resp resource.DeleteResponse
@@ -322,12 +237,11 @@ func TestUnitMaskDeleteWarnsAboutOtherLayer(t *testing.T) {
 	if resp.Diagnostics.HasError() || !hasDiag(resp.Diagnostics, diag.SeverityWarning, "Unit Still Masked") {
 		t.Fatalf("diagnostics = %v", resp.Diagnostics)
 	}
-	if host.entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")].Masked() || !host.entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, "cups.service")].Masked() {
-		t.Errorf("entries = %v, want only the runtime mask left", host.entries)
+	if host.Entries[systemd.ScopeSystem.UnitPath(systemd.Persistent, "cups.service")].Masked() || !host.Entries[systemd.ScopeSystem.UnitPath(systemd.Runtime, "cups.service")].Masked() {
+		t.Errorf("entries = %v, want only the runtime mask left", host.Entries)
 	}
-	// The check of the other layer reads the unmask's own answer.
-	if len(host.commands) != 1 {
-		t.Errorf("commands = %q, want the unmask alone", host.commands)
+	if want := []string{"unmask persistent cups.service", "read cups.service"}; !reflect.DeepEqual(host.Calls, want) {
+		t.Errorf("calls = %q, want %q", host.Calls, want)
 	}
 }
 
@@ -335,8 +249,8 @@ func TestUnitMaskDeleteWarnsAboutOtherLayer(t *testing.T) {
 // the error (Terraform taints it), so that nothing on the host goes
 // unmanaged.
 func TestUnitMaskCreateKeepsAMaskWhoseStopFailed(t *testing.T) {
-	host := newFakeHost("cups.service")
-	host.stopFails = true
+	host := systemdtest.New("cups.service")
+	host.StopFails = true
 	sch, typ := resourceSchema(t)
 	planned := maskValue(typ, "cups.service", false)
 	var attrs map[string]tftypes.Value
@@ -353,7 +267,7 @@ func TestUnitMaskCreateKeepsAMaskWhoseStopFailed(t *testing.T) {
 	if _, present := runtimeIn(t, resp.State); !present {
 		t.Error("the mask on the host is not in state")
 	}
-	if host.commands[0] != "mask-now cups.service" {
-		t.Errorf("commands = %q", host.commands)
+	if host.Calls[0] != "mask-now persistent cups.service" {
+		t.Errorf("commands = %q", host.Calls)
 	}
 }

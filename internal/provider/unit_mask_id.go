@@ -33,12 +33,8 @@ func (t maskTarget) id() string {
 	return t.addr + "/" + t.name
 }
 
-func (t maskTarget) manager(data *providerData) systemd.Manager {
-	return systemd.Manager{Runner: data.runner(t.addr), Scope: t.scope}
-}
-
-func (t maskTarget) batcher(data *providerData) *systemd.Batcher {
-	return data.batcher(t.addr, t.scope)
+func (t maskTarget) host(data *providerData) systemd.Host {
+	return data.host(t.addr, t.scope)
 }
 
 // describe names the unit and its scope for messages.

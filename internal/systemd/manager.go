@@ -6,13 +6,6 @@ import (
 	"strings"
 )
 
-// Manager inspects units on one host through a Runner, for the data
-// sources; Batcher masks and unmasks.
-type Manager struct {
-	Runner Runner
-	Scope  Scope // ScopeSystem unless set
-}
-
 // CommandError is a command that ran and failed.
 type CommandError struct {
 	Command  Command
@@ -39,7 +32,11 @@ func (e *CommandError) AccessDenied() bool {
 // NoUserManager reports whether systemctl --user found no user manager to
 // talk to: the user needs lingering, or a session with pam_systemd.
 func (e *CommandError) NoUserManager() bool {
-	return strings.Contains(e.Stderr, "Failed to connect to bus") || strings.Contains(e.Stderr, "XDG_RUNTIME_DIR")
+	// systemd 252 says "Failed to connect to bus: $DBUS_SESSION_BUS_ADDRESS
+	// and $XDG_RUNTIME_DIR not defined"; later releases "Failed to connect
+	// to user scope bus via local transport: …".
+	return strings.Contains(e.Stderr, "Failed to connect to bus") || strings.Contains(e.Stderr, "Failed to connect to user scope bus") ||
+		strings.Contains(e.Stderr, "XDG_RUNTIME_DIR")
 }
 
 // UnitFileExistsError is a mask refused because the layer holds a real unit

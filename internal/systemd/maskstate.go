@@ -25,10 +25,15 @@ func (e Entry) String() string {
 // Masked reports whether systemd reads this entry as a mask.
 func (e Entry) Masked() bool { return e == EntryNullLink || e == EntryEmptyFile }
 
-// MaskState is what both layers hold for one unit.
+// MaskState is what both layers hold for one unit, and what systemd loads
+// for it.
 type MaskState struct {
 	Persistent Entry
 	Runtime    Entry
+	// Loaded is the entry systemd loads the unit from: the first along the
+	// search path (through aliases, or an instance's template). Zero when
+	// nothing is there, or when it was not read.
+	Loaded Location
 }
 
 // Entry returns what layer l holds.
@@ -39,8 +44,22 @@ func (s MaskState) Entry(l Layer) Entry {
 	return s.Persistent
 }
 
-// Masked reports whether layer l holds a mask.
-func (s MaskState) Masked(l Layer) bool { return s.Entry(l).Masked() }
+// Masked reports whether layer l holds a mask that masks the unit: one that
+// no entry earlier in the search path shadows.
+func (s MaskState) Masked(l Layer) bool {
+	_, shadowed := s.Shadow(l)
+	return s.Entry(l).Masked() && !shadowed
+}
+
+// Shadow returns the entry that systemd loads instead of layer l's mask,
+// when l holds a mask and an earlier entry that is not a mask (a unit file
+// in /etc above a runtime mask) decides: that mask has no effect.
+func (s MaskState) Shadow(l Layer) (Location, bool) {
+	if s.Entry(l).Masked() && s.Loaded.Entry != EntryNone && !s.Loaded.Entry.Masked() {
+		return s.Loaded, true
+	}
+	return Location{}, false
+}
 
 // Reconcile says what a resource managing the mask in layer managed finds on
 // the host: the layer it should now manage, and whether any mask remains. A

@@ -1,7 +1,10 @@
 // Package systemd holds the systemd knowledge of the provider: the unit-name
-// grammar, the commands that mask, unmask and inspect units, the parsing of
-// the host's answers, and a Manager that drives them through a Runner. It does
-// no I/O of its own, so that all of it is testable without a host.
+// grammar, the unit search path and how systemd resolves a name along it,
+// the one shell program that masks, unmasks and inspects units on a host
+// (engine.sh, whose line protocol protocol.go writes down), the parsing of
+// its answers, and an Engine per host and scope that drives it through a
+// Runner. It does no I/O of its own, so that all of it is testable without
+// a host.
 package systemd
 
 import (

@@ -1,0 +1,410 @@
+package systemd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// Host is what the provider needs of one host and scope: the resource and
+// both data sources go through it. Engine is the real one; systemdtest has
+// one in memory.
+type Host interface {
+	// Mask puts a mask on name in layer, and with stop also stops the unit
+	// (systemctl mask --now).
+	Mask(ctx context.Context, name string, layer Layer, stop bool) OpResult
+	// Unmask removes the mask of name in layer, and only that one.
+	Unmask(ctx context.Context, name string, layer Layer) OpResult
+	// State reads what both layers hold for each named unit, and what
+	// systemd loads for it.
+	State(ctx context.Context, names ...string) (map[string]MaskState, error)
+	// UnitInfo reads what the host says about one unit.
+	UnitInfo(ctx context.Context, name string) (UnitInfo, error)
+	// MaskedUnits lists the units systemd loads as masked, by name.
+	MaskedUnits(ctx context.Context) ([]MaskedUnit, error)
+}
+
+var _ Host = (*Engine)(nil)
+
+// Engine masks, unmasks and reads units of one scope on one host, and
+// coalesces what arrives together: while one batch runs, every request that
+// arrives queues, and the next batch takes them all, in one remote command
+// (BatchCommand). An idle Engine runs a request at once, so coalescing adds
+// no wait; under load the batches grow instead of the queue.
+//
+// A batch with reads in it ends by sweeping both layers' directories whole,
+// and reads within SweepReuse of a sweep, with no write of this Engine
+// queued or running, are answered from it: a refresh reads a host once per
+// burst of reads, not once per unit. A batch of writes only reads back its
+// own units, which answers a read of them that follows (Delete's check of
+// the other layer) in the same way.
+//
+// Two resources of one run on the same unit and layer (a rename, a
+// for_each key change, a module move: one address destroyed, another
+// created) must leave it masked, whatever order they come in: an unmask of
+// a unit that this Engine has masked, or is masking in the same batch,
+// leaves the mask in place (OpResult.Kept); an unmask that came first is
+// undone by the mask that follows.
+type Engine struct {
+	runner Runner
+	scope  Scope
+	sudo   bool
+	// SweepReuse is how long a finished sweep answers reads.
+	SweepReuse time.Duration
+	// Linger is how long a batch with writes waits for company before it
+	// runs: Terraform sends at most -parallelism requests at a time, spread
+	// over the hosts, so a host's requests arrive a few milliseconds apart,
+	// and each batch costs the host two systemctl processes whatever its
+	// size. Reads never wait: one sweep answers them all anyway.
+	Linger time.Duration
+	// MaxOps caps the ops in one command, well below what sshd and the
+	// kernel accept in one command line.
+	MaxOps int
+	// now is the clock, for tests.
+	now func() time.Time
+
+	mu      sync.Mutex
+	queue   []*request
+	running bool
+	writes  int // queued or running ops
+	// known is what the last batch learnt: every unit after a sweep
+	// (complete), the ops' units after a write batch.
+	known    map[string]MaskState
+	complete bool
+	knownAt  time.Time
+	// masked are the units and layers this Engine has masked.
+	masked map[claim]bool
+}
+
+type claim struct {
+	name  string
+	layer Layer
+}
+
+// DefaultSweepReuse is how long a sweep answers reads by default: long
+// enough for the burst of reads a refresh sends a host, far shorter than a
+// plan.
+const DefaultSweepReuse = time.Second
+
+// DefaultLinger cut the machine's CPU time of a 200-mask apply over 4 hosts
+// at -parallelism 10 by a fifth (3.8 s to 2.9 s), and its wall time from
+// 2.15 s to 1.78 s; a lone mask waits 20 ms more.
+const DefaultLinger = 20 * time.Millisecond
+
+// NewEngine returns the Engine of scope s through r; with sudo, its writes
+// run systemctl through sudo (never for the user scope, whose units belong
+// to the login user).
+func NewEngine(r Runner, s Scope, sudo bool) *Engine {
+	return &Engine{runner: r, scope: s, sudo: sudo, SweepReuse: DefaultSweepReuse, Linger: DefaultLinger, MaxOps: 200, now: time.Now,
+		masked: map[claim]bool{}}
+}
+
+type request struct {
+	op    *Op // nil for a read
+	names []string
+	done  chan outcome
+}
+
+type outcome struct {
+	op     OpResult
+	states map[string]MaskState
+	err    error // the batch's fate is unknown or failed as a whole
+}
+
+// Mask puts a mask on name in layer. It is idempotent: a unit already masked
+// there (by a link, or by an empty file) is left as it is. With stop it
+// also stops the unit (systemctl mask --now).
+func (b *Engine) Mask(ctx context.Context, name string, layer Layer, stop bool) OpResult {
+	res := b.write(ctx, Op{Kind: OpMask, Name: name, Layer: layer, Now: stop})
+	if res.Err == nil || res.Applied {
+		b.mu.Lock()
+		b.masked[claim{name, layer}] = true
+		b.mu.Unlock()
+	}
+	return res
+}
+
+// Unmask removes the mask of name in layer, and only that one. Unmasking a
+// unit that is not masked succeeds, as with systemctl. A unit this Engine
+// has masked in that layer keeps its mask (Kept).
+func (b *Engine) Unmask(ctx context.Context, name string, layer Layer) OpResult {
+	b.mu.Lock()
+	kept := b.masked[claim{name, layer}]
+	b.mu.Unlock()
+	if kept {
+		return OpResult{Kept: true}
+	}
+	return b.write(ctx, Op{Kind: OpUnmask, Name: name, Layer: layer})
+}
+
+// write returns the op's own result. A batch that failed as a whole (no
+// connection, sudo refused, an unreadable answer) is every op's error, with
+// nothing known to be applied.
+func (b *Engine) write(ctx context.Context, op Op) OpResult {
+	out := b.do(ctx, &request{op: &op, done: make(chan outcome, 1)})
+	if out.err != nil {
+		return OpResult{Err: out.err}
+	}
+	return out.op
+}
+
+// State reads what both layers hold for each named unit.
+func (b *Engine) State(ctx context.Context, names ...string) (map[string]MaskState, error) {
+	b.mu.Lock()
+	if b.writes == 0 && b.now().Sub(b.knownAt) < b.SweepReuse && b.knows(names) {
+		states := pick(b.known, names)
+		b.mu.Unlock()
+		return states, nil
+	}
+	b.mu.Unlock()
+	out := b.do(ctx, &request{names: names, done: make(chan outcome, 1)})
+	return out.states, out.err
+}
+
+func (b *Engine) knows(names []string) bool {
+	if b.complete {
+		return true
+	}
+	for _, n := range names {
+		if _, ok := b.known[n]; !ok {
+			return false
+		}
+	}
+	return len(b.known) > 0
+}
+
+func pick(all map[string]MaskState, names []string) map[string]MaskState {
+	states := make(map[string]MaskState, len(names))
+	for _, n := range names {
+		states[n] = all[n]
+	}
+	return states
+}
+
+// do queues req and waits for it. A request withdrawn by its context before
+// its batch started never reaches the host; one whose batch is running is
+// waited for, so that the caller learns what happened on the host.
+func (b *Engine) do(ctx context.Context, req *request) outcome {
+	b.mu.Lock()
+	b.queue = append(b.queue, req)
+	if req.op != nil {
+		b.writes++
+	}
+	if !b.running {
+		b.running = true
+		go b.drain(context.WithoutCancel(ctx))
+	}
+	b.mu.Unlock()
+	select {
+	case out := <-req.done:
+		return out
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
+	if i := slices.Index(b.queue, req); i >= 0 {
+		b.queue = slices.Delete(b.queue, i, i+1)
+		if req.op != nil {
+			b.writes--
+		}
+		b.mu.Unlock()
+		return outcome{err: context.Cause(ctx)}
+	}
+	b.mu.Unlock()
+	return <-req.done
+}
+
+// drain runs batches until the queue is empty. Its context carries the
+// provider's logger, from the request that started it (the transport logs
+// each command); tflog fields are values, not I/O.
+func (b *Engine) drain(ctx context.Context) {
+	for {
+		b.linger()
+		b.mu.Lock()
+		batch, rest, n := b.queue, []*request(nil), 0
+		for i, req := range batch {
+			if req.op != nil {
+				if n == b.MaxOps {
+					batch, rest = slices.Clone(b.queue[:i]), b.queue[i:]
+					break
+				}
+				n++
+			}
+		}
+		b.queue = rest
+		if len(batch) == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		b.run(ctx, batch)
+	}
+}
+
+func (b *Engine) linger() {
+	if b.Linger <= 0 {
+		return
+	}
+	b.mu.Lock()
+	writes := slices.ContainsFunc(b.queue, func(r *request) bool { return r.op != nil })
+	b.mu.Unlock()
+	if writes {
+		time.Sleep(b.Linger)
+	}
+}
+
+func (b *Engine) run(ctx context.Context, batch []*request) {
+	var ops []Op
+	var names []string
+	sweep := false
+	// An unmask whose unit and layer a mask of the same batch writes is not
+	// sent: the mask wins (see Engine).
+	masks := map[claim]bool{}
+	for _, req := range batch {
+		if req.op != nil && req.op.Kind == OpMask {
+			masks[claim{req.op.Name, req.op.Layer}] = true
+		}
+	}
+	opIndex := make([]int, len(batch))
+	for i, req := range batch {
+		opIndex[i] = -1
+		switch {
+		case req.op == nil:
+			names = append(names, req.names...)
+			sweep = true
+		case req.op.Kind == OpUnmask && masks[claim{req.op.Name, req.op.Layer}]:
+		default:
+			opIndex[i] = len(ops)
+			ops = append(ops, *req.op)
+			names = append(names, req.op.Name)
+		}
+	}
+	ctx = tflog.SetField(ctx, "unit", strings.Join(names, " "))
+	ctx = tflog.SetField(ctx, "batch", len(batch))
+	res, err := b.runOnce(ctx, ops, sweep)
+	var uncertain []OpResult
+	if err != nil && len(ops) > 0 && mayHaveRun(err) {
+		uncertain = b.reread(ctx, ops, err)
+	}
+	b.mu.Lock()
+	b.writes -= len(batch) - countReads(batch)
+	if err == nil {
+		b.known, b.complete, b.knownAt = res.States, sweep, b.now()
+	} else if len(ops) > 0 {
+		b.known, b.complete = nil, false
+	}
+	b.mu.Unlock()
+	for i, req := range batch {
+		out := outcome{err: err}
+		switch {
+		case req.op == nil && err == nil:
+			out.states = pick(res.States, req.names)
+		case req.op == nil:
+		case opIndex[i] < 0:
+			out = outcome{op: OpResult{Kept: true}}
+		case uncertain != nil:
+			out = outcome{op: uncertain[opIndex[i]]}
+		case err == nil:
+			out.op = res.Ops[opIndex[i]]
+		}
+		req.done <- out
+	}
+}
+
+func countReads(batch []*request) int {
+	n := 0
+	for _, req := range batch {
+		if req.op == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// mayHaveRun reports whether a Runner's error leaves open that the command
+// ran on the host (it started, then timed out or lost its connection).
+func mayHaveRun(err error) bool {
+	var m interface{ MayHaveRun() bool }
+	return errors.As(err, &m) && m.MayHaveRun()
+}
+
+// reread reads the host again after a write batch whose fate is unknown: an
+// op whose effect is there is Applied (the resource keeps it, tainted by
+// err) rather than reported "not applied" and orphaned.
+func (b *Engine) reread(ctx context.Context, ops []Op, err error) []OpResult {
+	res, rerr := b.runOnce(ctx, nil, true)
+	if rerr != nil {
+		tflog.Debug(ctx, "could not read the host again after a failed batch", map[string]any{"error": rerr.Error()})
+		return nil
+	}
+	out := make([]OpResult, len(ops))
+	for i, op := range ops {
+		out[i].Err = err
+		if res.State(op.Name).Entry(op.Layer).Masked() == (op.Kind == OpMask) {
+			out[i] = OpResult{Applied: true, Err: fmt.Errorf("%w; read again afterwards, the host shows the %s done", err, op.word())}
+		}
+	}
+	return out
+}
+
+// runOnce runs the batch; an answer that does not parse is read once more
+// before it is an error: once, right after sshd was killed and restarted
+// under load, an answer came back empty with exit status 0, and every op is
+// idempotent, so running a batch twice is harmless.
+func (b *Engine) runOnce(ctx context.Context, ops []Op, sweep bool) (BatchResult, error) {
+	cmd := b.scope.BatchCommand(ops, sweep, b.sudo)
+	var parseErr error
+	for try := 0; try < 2; try++ {
+		out, err := b.runner.Run(ctx, cmd)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		if out.ExitCode != 0 {
+			return BatchResult{}, &CommandError{Command: cmd, ExitCode: out.ExitCode, Stderr: cleanStderr(out.Stderr)}
+		}
+		res, err := b.scope.ParseBatch(out.Stdout, ops)
+		if err == nil {
+			return res, nil
+		}
+		parseErr = err
+	}
+	return BatchResult{}, parseErr
+}
+
+// UnitInfo reads what the host says about unit name, in one command.
+func (b *Engine) UnitInfo(ctx context.Context, name string) (UnitInfo, error) {
+	cmd := b.scope.UnitInfoCommand(name)
+	res, err := b.runner.Run(ctx, cmd)
+	if err != nil {
+		return UnitInfo{}, err
+	}
+	stderr := string(bytes.TrimSpace(res.Stderr))
+	if res.ExitCode != 0 {
+		return UnitInfo{}, &CommandError{Command: cmd, ExitCode: res.ExitCode, Stderr: stderr}
+	}
+	info, err := b.scope.ParseUnitInfo(res.Stdout, name)
+	return info, withStderr(err, stderr)
+}
+
+// MaskedUnits lists the scope's masked units, sorted by name, in one
+// command.
+func (b *Engine) MaskedUnits(ctx context.Context) ([]MaskedUnit, error) {
+	cmd := b.scope.MaskedUnitsCommand()
+	res, err := b.runner.Run(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	stderr := string(bytes.TrimSpace(res.Stderr))
+	if res.ExitCode != 0 {
+		return nil, &CommandError{Command: cmd, ExitCode: res.ExitCode, Stderr: stderr}
+	}
+	units, err := b.scope.ParseMaskedUnits(res.Stdout)
+	return units, withStderr(err, stderr)
+}

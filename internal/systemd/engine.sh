@@ -1,0 +1,541 @@
+# shellcheck shell=sh
+# The provider's one program on a host. Go runs it as
+#
+#   sh -c "$(cat engine.sh)" systemd-tf VERB SCOPE SUDO [ARGS…]
+#
+# VERB is batch, info or masked; SCOPE is system, user or global; SUDO is 1
+# when systemctl's writes go through sudo. Its answer is the line protocol
+# written down in protocol.go; every answer ends in "end". Unit names only
+# ever arrive as arguments, are checked against the unit-name alphabet, and
+# are never parsed as shell text.
+
+# Tests point root at a directory standing in for /.
+root=
+
+LC_ALL=C
+export LC_ALL
+# systemctl's own install code, run in this process rather than in PID 1
+# (sudo keeps it only where sudoers says env_keep; either way the result is
+# the same).
+SYSTEMCTL_INSTALL_CLIENT_SIDE=1
+export SYSTEMCTL_INSTALL_CLIENT_SIDE
+nl='
+'
+
+# unit NAME: NAME is spelled as a unit file name, with a unit type suffix
+# (directory entries such as foo.target.wants are not units).
+unit() {
+	ok "$1" || return 1
+	case $1 in
+	*.service | *.socket | *.target | *.device | *.mount | *.automount | *.swap | *.path | *.timer | *.slice | *.scope) return 0 ;;
+	esac
+	return 1
+}
+
+# ok NAME: NAME is spelled with the unit-name alphabet only.
+ok() {
+	case $1 in
+	'' | *[!A-Za-z0-9:_.@\\-]*) return 1 ;;
+	esac
+	return 0
+}
+
+# searchpath: SP holds the scope's unit search path in systemd's order, one
+# "LABEL DIR" line each (systemd.unit(5), src/basic/path-lookup.c); P and R
+# are the directories `systemctl mask` and `mask --runtime` write.
+searchpath() {
+	case $scope in
+	system)
+		P=$root/etc/systemd/system
+		R=$root/run/systemd/system
+		SP="control $root/etc/systemd/system.control
+control $root/run/systemd/system.control
+transient $root/run/systemd/transient
+generator $root/run/systemd/generator.early
+persistent $P
+attached $root/etc/systemd/system.attached
+runtime $R
+attached $root/run/systemd/system.attached
+generator $root/run/systemd/generator
+vendor $root/usr/local/lib/systemd/system
+vendor $root/usr/lib/systemd/system"
+		# /lib is read on its own only where /usr is not merged.
+		if [ ! -L "$root/lib" ]; then SP="$SP${nl}vendor $root/lib/systemd/system"; fi
+		SP="$SP${nl}generator $root/run/systemd/generator.late"
+		;;
+	global)
+		P=$root/etc/systemd/user
+		R=$root/run/systemd/user
+		SP="persistent $P
+runtime $R
+vendor $root/usr/local/share/systemd/user
+vendor $root/usr/share/systemd/user
+vendor $root/usr/local/lib/systemd/user
+vendor $root/usr/lib/systemd/user"
+		;;
+	user)
+		usersearchpath
+		;;
+	esac
+}
+
+# usersearchpath: a user's directories. systemctl --user writes its masks
+# where this login's environment says; the search path is the user
+# manager's own (managerpath), or, without a reachable manager, the one
+# systemd derives from this login's environment.
+usersearchpath() {
+	xch=${XDG_CONFIG_HOME:-$HOME/.config}
+	xrd=${XDG_RUNTIME_DIR:-/run/user/$(id -u)}
+	xdh=${XDG_DATA_HOME:-$HOME/.local/share}
+	P=$xch/systemd/user
+	R=$xrd/systemd/user
+	SP="control $xch/systemd/user.control
+control $xrd/systemd/user.control
+transient $xrd/systemd/transient
+generator $xrd/systemd/generator.early
+persistent $P"
+	set -f
+	IFS=:
+	for d in ${XDG_CONFIG_DIRS:-$root/etc/xdg}; do SP="$SP${nl}persistent $d/systemd/user"; done
+	unset IFS
+	set +f
+	SP="$SP
+global $root/etc/systemd/user
+runtime $R
+global $root/run/systemd/user
+generator $xrd/systemd/generator
+vendor $xdh/systemd/user"
+	set -f
+	IFS=:
+	for d in ${XDG_DATA_DIRS:-$root/usr/local/share:$root/usr/share}; do SP="$SP${nl}vendor $d/systemd/user"; done
+	unset IFS
+	set +f
+	SP="$SP
+vendor $root/usr/local/lib/systemd/user
+vendor $root/usr/lib/systemd/user
+generator $xrd/systemd/generator.late"
+	managerpath
+}
+
+# managerpath replaces SP with the manager's own unit search path (its
+# UnitPath property), when the manager answers: a user manager's comes from
+# its environment, and a distribution's build decides whether /lib is read
+# on its own. Each directory's label follows from its name.
+managerpath() {
+	up=$(sc show -P UnitPath 2>/dev/null) || return 0
+	[ -n "$up" ] || return 0
+	SP=
+	set -f
+	for d in $up; do
+		case $d in
+		*.control) l=control ;;
+		*/transient) l=transient ;;
+		*/generator | */generator.early | */generator.late) l=generator ;;
+		*.attached) l=attached ;;
+		"$P") l=persistent ;;
+		"$R") l=runtime ;;
+		/etc/systemd/user | /run/systemd/user) l=global ;;
+		/run/* | "${XDG_RUNTIME_DIR:-/run/user}"/*) l=runtime ;;
+		/etc/* | "$HOME"/.config/*) l=persistent ;;
+		*) l=vendor ;;
+		esac
+		SP="$SP${SP:+$nl}$l $root$d"
+	done
+	set +f
+}
+
+# printsp prints the search path as "sp INDEX LABEL DIR" lines.
+printsp() {
+	i=0
+	while read -r label d; do
+		printf 'sp\t%s\t%s\t%s\n' "$i" "$label" "$d"
+		i=$((i + 1))
+	done <<EOF
+$SP
+EOF
+}
+
+# kind F sets k to what F is to systemd: n (it resolves, through any chain
+# of links, to a character device, as /dev/null: a mask), e (an empty
+# regular file: also a mask; null_or_empty() in systemd), l (any other
+# symlink: an alias or a linked unit file), f (anything else), or "" when
+# there is nothing.
+kind() {
+	if [ -c "$1" ]; then k=n
+	elif [ -L "$1" ]; then k=l
+	elif [ -f "$1" ] && [ ! -s "$1" ]; then k=e
+	elif [ -e "$1" ]; then k=f
+	else k=
+	fi
+}
+
+# linkkind F: for a symlink that decides what a unit loads, sets k to
+# a:TARGET when it points to another name in the search path (an alias,
+# loaded as that name), else to what its target is (e, f, or d when it
+# dangles).
+linkkind() {
+	t=$(readlink -- "$1") || t=
+	case $t in /*) ;; *) t=${1%/*}/$t ;; esac
+	tn=${t##*/} td=${t%/*}
+	if [ "$tn" != "${1##*/}" ] && unit "$tn" && insp "$td"; then
+		k=a:$tn
+	elif [ -f "$1" ] && [ ! -s "$1" ]; then k=e
+	elif [ -e "$1" ]; then k=f
+	else k=d
+	fi
+}
+
+# insp D: D is a directory of the search path (or /lib's twin of one).
+insp() {
+	while read -r _ d; do
+		[ "$1" != "$d" ] || return 0
+		[ "$1" != "${d%/usr/lib/systemd/system}/lib/systemd/system" ] || return 0
+	done <<EOF
+$SP
+EOF
+	return 1
+}
+
+# resolve NAME prints "r NAME ENTRIES": every directory of the search path
+# holding something under NAME, as INDEX:KIND in order. The first decides
+# what systemd loads; when it is an alias, its target is resolved too.
+resolve() {
+	hops=0
+	n=$1
+	while :; do
+		out='' first=1 i=0 next=''
+		while read -r _ d; do
+			kind "$d/$n"
+			if [ -n "$k" ]; then
+				if [ "$first" = 1 ] && [ "$k" = l ]; then
+					linkkind "$d/$n"
+					case $k in a:*) next=${k#a:} ;; esac
+				fi
+				out="$out $i:$k"
+				first=0
+			fi
+			i=$((i + 1))
+		done <<EOF
+$SP
+EOF
+		printf 'r\t%s\t%s\n' "$n" "${out# }"
+		hops=$((hops + 1))
+		[ -n "$next" ] && [ "$hops" -lt 8 ] || return 0
+		n=$next
+	done
+}
+
+# effective NAME sets m to yes when what systemd loads for NAME (the first
+# entry along the search path) is a mask.
+effective() {
+	m=no
+	while read -r _ d; do
+		kind "$d/$1"
+		case $k in
+		n | e) m=yes; return 0 ;;
+		?*) return 0 ;;
+		esac
+	done <<EOF
+$SP
+EOF
+}
+
+# shadow NAME DIR sets s to the first directory before DIR in the search
+# path that holds something under NAME other than a mask ("" if none): a
+# mask in DIR would have no effect.
+shadow() {
+	s=
+	while read -r _ d; do
+		[ "$d" != "$2" ] || return 0
+		kind "$d/$1"
+		case $k in
+		n | e) return 0 ;;
+		?*) s=$d; return 0 ;;
+		esac
+	done <<EOF
+$SP
+EOF
+}
+
+# sc ARGS…: systemctl for the scope. With SUDO=1 its writes (priv=1) go
+# through sudo: -n, or -S with the password that Go wrote on stdin, fed by
+# the printf builtin so that it is in no process's argv or environment.
+sc() {
+	if [ "$priv" = 1 ] && [ "$sudo" = 1 ]; then
+		if [ -n "$pw" ]; then
+			printf '%s\n' "$pw" | sudo -S -p '' systemctl ${flag:+"$flag"} "$@"
+		else
+			sudo -n systemctl ${flag:+"$flag"} "$@"
+		fi
+	else
+		systemctl ${flag:+"$flag"} "$@"
+	fi
+}
+
+# refused TEXT: TEXT is sudo refusing to run a command at all.
+refused() {
+	case $1 in
+	*"sudo: "* | *"is not in the sudoers file"* | *"is not allowed to execute"* | *"may not run sudo"* | *"Sorry, try again"* | *"password is required"* | *"must have a tty"*) return 0 ;;
+	esac
+	return 1
+}
+
+# try TAG CMD… runs CMD and prints "rc TAG STATUS" and each line of its
+# stderr as "err TAG LINE". sudo refusing systemctl ends the script:
+# its message goes to stderr with status 1, and nothing else is tried.
+try() {
+	t=$1
+	shift
+	e=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" = 1 ] && [ "$sudo" = 1 ] && [ "$priv" = 1 ] && [ "$1" = sc ] && refused "$e"; then
+		printf '%s\n' "$e" >&2
+		exit 1
+	fi
+	printf 'rc\t%s\t%s\n' "$t" "$rc"
+	[ -z "$e" ] || while IFS= read -r l; do printf 'err\t%s\t%s\n' "$t" "$l"; done <<EOF
+$e
+EOF
+}
+
+# group TAGS NAMES CMD…: runs CMD on every name at once and, when that
+# fails, on each alone (every verb here is idempotent), so that each op gets
+# its own status and one unit's failure does not fail the others.
+group() {
+	tags=$1 names=$2
+	shift 2
+	[ -n "$names" ] || return 0
+	set -f
+	# shellcheck disable=SC2086 # names are checked words, split on spaces
+	e=$("$@" $names 2>&1 >/dev/null)
+	rc=$?
+	set +f
+	if [ "$rc" = 1 ] && [ "$sudo" = 1 ] && [ "$priv" = 1 ] && refused "$e"; then
+		printf '%s\n' "$e" >&2
+		exit 1
+	fi
+	[ "$rc" != 0 ] || return 0
+	for tg in $tags; do
+		n=${names%% *}
+		names=${names#"$n"}
+		names=${names# }
+		try "$tg" "$@" "$n"
+	done
+}
+
+# version sets V to systemd's version number, once.
+version() {
+	[ -z "${V-}" ] || return 0
+	V=$(systemctl --version 2>/dev/null) || V=
+	V=${V#systemd }
+	V=${V%%[!0-9]*}
+	[ -n "$V" ] || V=0
+	printf 'v\t%s\n' "$V"
+}
+
+# rmmask PATH removes one mask file, through sudo as sc does: the one
+# command besides systemctl that sudo may be asked for, on systemd < 240.
+rmmask() {
+	if [ "$sudo" != 1 ]; then
+		rm -f -- "$1"
+	elif [ -n "$pw" ]; then
+		printf '%s\n' "$pw" | sudo -S -p '' rm -f -- "$1"
+	else
+		sudo -n rm -f -- "$1"
+	fi
+}
+
+# unmask239 TAG NAME DIR OTHER: systemd before 240 refuses `unmask --runtime`
+# and its plain unmask removes the name's masks from both /etc and /run
+# (src/shared/install.c, v239). Where OTHER holds no mask, plain unmask
+# removes exactly the mask in DIR; where it does, the mask in DIR alone is
+# removed with rm, once it is checked to be a mask and never a unit file.
+unmask239() {
+	kind "$4/$2"
+	case $k in
+	n | e)
+		kind "$3/$2"
+		case $k in
+		n | e)
+			try "$1" rmmask "$3/$2"
+			;;
+		esac
+		;;
+	*) try "$1" sc unmask --no-reload -- "$2" ;;
+	esac
+}
+
+batch() {
+	sweep=$1
+	shift
+	priv=1
+	pw=
+	if [ "$sudo" = 1 ]; then IFS= read -r pw || :; fi
+	# Each op is a WORD NAME pair, numbered from 1 in order.
+	mp='' mpt='' mr='' mrt='' up='' upt='' ur='' urt='' stops='' stopt='' touched='' w='' i=0 need239=''
+	for a do
+		if [ -z "$w" ]; then w=$a; continue; fi
+		i=$((i + 1))
+		n=$a
+		if ! ok "$n"; then
+			printf 'rc\t%s\t2\nerr\t%s\tinvalid unit name\n' "$i" "$i"
+			w=
+			continue
+		fi
+		case $w in
+		mask* | unmask*) ;;
+		*) printf 'rc\t%s\t2\nerr\t%s\tunknown op\n' "$i" "$i"; w=; continue ;;
+		esac
+		touched="$touched $n"
+		case $w in
+		mask*-runtime) d=$R ;;
+		mask*) d=$P ;;
+		esac
+		case $w in
+		mask*)
+			shadow "$n" "$d"
+			if [ -n "$s" ]; then
+				printf 'shadow\t%s\t%s\t%s\n' "$i" "$k" "$s/$n"
+				w=
+				continue
+			fi
+			;;
+		esac
+		case $w in
+		mask-runtime | mask-now-runtime) mr="$mr $n" mrt="$mrt $i" ;;
+		mask | mask-now) mp="$mp $n" mpt="$mpt $i" ;;
+		unmask-runtime) ur="$ur $n" urt="$urt $i" need239=1 ;;
+		unmask) up="$up $n" upt="$upt $i"
+			kind "$R/$n"
+			case $k in n | e) need239=1 ;; esac
+			;;
+		esac
+		case $w in mask-now*) stops="$stops $n" stopt="$stopt $i" ;; esac
+		w=
+	done
+	group "$mpt" "${mp# }" sc mask --no-reload --
+	group "$mrt" "${mr# }" sc mask --runtime --no-reload --
+	[ -z "$need239" ] || version
+	if [ -n "$need239" ] && [ "$V" -lt 240 ]; then
+		for tg in $upt; do
+			n=${up# }; n=${n%% *}; up=${up# }; up=${up#"$n"}
+			unmask239 "$tg" "$n" "$P" "$R"
+		done
+		for tg in $urt; do
+			n=${ur# }; n=${n%% *}; ur=${ur# }; ur=${ur#"$n"}
+			unmask239 "$tg" "$n" "$R" "$P"
+		done
+	else
+		group "$upt" "${up# }" sc unmask --no-reload --
+		group "$urt" "${ur# }" sc unmask --runtime --no-reload --
+	fi
+	if [ -n "$touched" ] && [ "$scope" != global ]; then
+		reload
+	fi
+	if [ -n "$stops" ] && [ "$scope" != global ]; then
+		group "$stopt" "${stops# }" sc stop --
+	fi
+	if [ "$sweep" = 1 ] || [ -z "$touched" ]; then
+		sweepmanaged
+	else
+		set -f
+		for n in $touched; do resolve "$n"; done
+		set +f
+	fi
+}
+
+# reload runs daemon-reload only when a touched unit is loaded with a load
+# state the change made stale; a unit that is not loaded is read from disk
+# when it is next loaded, mask included.
+reload() {
+	need=
+	set -f
+	# shellcheck disable=SC2086
+	if ! u=$(priv=0; sc list-units --all --plain --no-legend --full -- $touched); then need=1; fi
+	set +f
+	while read -r n state _; do
+		[ -n "$n" ] || continue
+		effective "$n"
+		case $m$state in yesmasked) ;; yes* | nomasked) need=1 ;; esac
+	done <<EOF
+$u
+EOF
+	if [ -n "$need" ]; then try reload sc daemon-reload; fi
+}
+
+# sweepmanaged resolves every name in the two directories `systemctl mask`
+# writes.
+sweepmanaged() {
+	seen=' '
+	for d in "$P" "$R"; do
+		for f in "$d"/* "$d"/.[!.]* "$d"/..?*; do
+			n=${f##*/}
+			unit "$n" || continue
+			case $seen in *" $n "*) continue ;; esac
+			kind "$f"
+			[ -n "$k" ] || continue
+			seen="$seen$n "
+			resolve "$n"
+		done
+	done
+}
+
+# info NAME [TEMPLATE]: what every directory holds under the names, then
+# the manager's properties of NAME as "show KEY=VALUE" lines (failing with
+# systemctl's status when it fails), or, where no manager can be asked (the
+# global scope, a template), "is-enabled STATE".
+info() {
+	for n do
+		ok "$n" || { echo "invalid unit name" >&2; exit 2; }
+		resolve "$n"
+	done
+	case $scope:$1 in
+	global:* | *@.*)
+		s=$(sc is-enabled -- "$1")
+		printf 'is-enabled\t%s\n' "$s"
+		;;
+	*)
+		s=$(sc show -p LoadState,ActiveState,UnitFileState,FragmentPath -- "$1") || exit
+		printf '%s\n' "$s" | while IFS= read -r l; do printf 'show\t%s\n' "$l"; done
+		;;
+	esac
+}
+
+# masked: every name that some directory of the search path masks, resolved.
+masked() {
+	seen=' '
+	while read -r _ d; do
+		for f in "$d"/* "$d"/.[!.]* "$d"/..?*; do
+			n=${f##*/}
+			unit "$n" || continue
+			case $seen in *" $n "*) continue ;; esac
+			kind "$f"
+			case $k in
+			n | e) seen="$seen$n "; resolve "$n" ;;
+			esac
+		done
+	done <<EOF
+$SP
+EOF
+}
+
+verb=$1 scope=$2 sudo=$3
+shift 3
+case $scope in
+user) flag=--user ;;
+global) flag=--global ;;
+*) flag= ;;
+esac
+priv=0
+searchpath
+case $scope:$verb in
+system:info | system:masked) managerpath ;;
+esac
+printsp
+case $verb in
+batch) batch "$@" ;;
+info) info "$@" ;;
+masked) masked ;;
+*) echo "unknown verb" >&2; exit 2 ;;
+esac
+echo end
