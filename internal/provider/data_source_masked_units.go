@@ -52,9 +52,11 @@ func (d *maskedUnitsDataSource) Metadata(_ context.Context, req datasource.Metad
 
 func (d *maskedUnitsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Lists the masked units of a host, as `systemctl list-unit-files --state=masked,masked-runtime` " +
-			"does, with the layer of each mask: for audits, and for importing existing masks into `systemd_unit_mask`. " +
-			"It reads with one unprivileged command, never through sudo, and changes nothing.",
+		MarkdownDescription: "Lists the units that systemd loads as masked on a host, with the layer of each mask: every " +
+			"name that some directory of the unit search path masks, resolved along that path as systemd does (the first " +
+			"entry decides), so a mask hidden by an earlier unit file is left out and a mask made by the kernel's " +
+			"`systemd.mask=` (in `/run/systemd/generator.early`) is listed. For audits, and for importing existing masks " +
+			"into `systemd_unit_mask`. It reads with one unprivileged command, never through sudo, and changes nothing.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`HOST:PORT` for system units, `HOST:PORT/global` and `HOST:PORT/user:USER` for the other " +
@@ -74,9 +76,8 @@ func (d *maskedUnitsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 							Computed:            true,
 						},
 						"layer": schema.StringAttribute{
-							MarkdownDescription: "Where the mask that systemd obeys sits: `persistent` (`/etc`), `runtime` " +
-								"(`/run`, gone at the next boot) or `vendor` (shipped by a package under `/usr/lib`, `/lib` or " +
-								"`/usr/local/lib`). When several layers mask the unit, the first of these wins, as in systemd. " +
+							MarkdownDescription: "Where the mask that systemd obeys sits: " + searchLayersMarkdown + ". " +
+								"When several layers mask the unit, the first along the search path wins, as in systemd. " +
 								"`systemd_unit_mask` manages `persistent` (`runtime = false`) and `runtime` (`runtime = true`) masks.",
 							Computed: true,
 						},

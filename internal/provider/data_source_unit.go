@@ -38,12 +38,24 @@ type unitDataSourceModel struct {
 	UnitFileState types.String `tfsdk:"unit_file_state"`
 	FragmentPath  types.String `tfsdk:"fragment_path"`
 	Masked        types.Bool   `tfsdk:"masked"`
+	MaskLayer     types.String `tfsdk:"mask_layer"`
+	MaskPath      types.String `tfsdk:"mask_path"`
 	MaskLayers    types.Set    `tfsdk:"mask_layers"`
+	ShadowedMasks types.List   `tfsdk:"shadowed_masks"`
 }
 
 func (d *unitDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_unit"
 }
+
+// searchLayersMarkdown lists the layers of the unit search path, for
+// descriptions.
+const searchLayersMarkdown = "`control` (`/etc/systemd/system.control`, `/run/systemd/system.control`), `transient` " +
+	"(`/run/systemd/transient`), `generator` (`/run/systemd/generator.early` — where the kernel's `systemd.mask=` puts " +
+	"its masks —, `generator`, `generator.late`), `persistent` (`/etc/systemd/system`), `attached` (portable services), " +
+	"`runtime` (`/run/systemd/system`), `vendor` (`/usr/local/lib/systemd/system`, `/usr/lib/systemd/system`, " +
+	"`/lib/systemd/system`: masks shipped by packages), and for a user's units `global` (`/etc/systemd/user`, " +
+	"`/run/systemd/user`: `systemctl --global`)"
 
 // Attributes the two data sources share.
 
@@ -111,14 +123,30 @@ func (d *unitDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 				Computed: true,
 			},
 			"masked": schema.BoolAttribute{
-				MarkdownDescription: "Whether any layer of the unit search path holds a mask for the unit: `mask_layers` is not empty.",
+				MarkdownDescription: "Whether systemd loads the unit as masked: the first entry under its name along the unit " +
+					"search path (systemd.unit(5), \"Unit File Load Path\") is a mask — a symlink to `/dev/null` (or a chain of " +
+					"links to it) or an empty file. A mask that an earlier entry shadows (a runtime mask under a unit file in " +
+					"`/etc/systemd/system`) does not mask: it is in `shadowed_masks`, and `masked` is `false`. For an instance " +
+					"with no entry of its own, its template decides; an alias is what the unit it names is.",
+				Computed: true,
+			},
+			"mask_layer": schema.StringAttribute{
+				MarkdownDescription: "The layer of the mask systemd obeys, when `masked`: " + searchLayersMarkdown + ". Null when not masked.",
+				Computed:            true,
+			},
+			"mask_path": schema.StringAttribute{
+				MarkdownDescription: "The mask systemd obeys, when `masked` (`/etc/systemd/system/NAME`, say). Null when not masked.",
 				Computed:            true,
 			},
 			"mask_layers": schema.SetAttribute{
-				MarkdownDescription: "Every layer holding a mask for the unit (a symlink to `/dev/null`, or an empty file): " +
-					"`persistent` (`/etc/systemd/system`), `runtime` (`/run/systemd/system`), `vendor` (`/usr/lib/systemd/system`, " +
-					"`/lib/systemd/system`, `/usr/local/lib/systemd/system`: a mask shipped by a package). For an instance " +
-					"with no file of its own, its template's masks. Empty when the unit is not masked.",
+				MarkdownDescription: "Every layer holding a mask under the unit's name, obeyed or shadowed: " + searchLayersMarkdown +
+					". For an instance with no entry of its own, its template's masks. Empty when no layer holds one.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"shadowed_masks": schema.ListAttribute{
+				MarkdownDescription: "The masks under the unit's name that systemd does not obey, in search-path order: each is " +
+					"hidden by an earlier entry (a unit file, an alias, or another mask).",
 				ElementType: types.StringType,
 				Computed:    true,
 			},
@@ -207,12 +235,23 @@ func (d *unitDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	}
 	state.UnitFileState = stringOrNull(info.UnitFileState)
 	state.Masked = types.BoolValue(info.Masked())
+	state.MaskLayer, state.MaskPath = types.StringNull(), types.StringNull()
+	if info.Masked() {
+		state.MaskLayer = types.StringValue(info.Loaded.Layer.String())
+		state.MaskPath = types.StringValue(info.Loaded.Path)
+	}
 	layers := []string{}
 	for _, l := range info.MaskLayers() {
 		layers = append(layers, l.String())
 	}
+	shadowed := []string{}
+	for _, m := range info.Shadowed() {
+		shadowed = append(shadowed, m.Path)
+	}
 	var diags diag.Diagnostics
 	state.MaskLayers, diags = types.SetValueFrom(ctx, types.StringType, layers)
+	resp.Diagnostics.Append(diags...)
+	state.ShadowedMasks, diags = types.ListValueFrom(ctx, types.StringType, shadowed)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }

@@ -271,3 +271,89 @@ func TestUnitMaskCreateKeepsAMaskWhoseStopFailed(t *testing.T) {
 		t.Errorf("commands = %q", host.Calls)
 	}
 }
+
+func create(t *testing.T, res *unitMaskResource, unit string, runtime bool) resource.CreateResponse {
+	t.Helper()
+	sch, typ := resourceSchema(t)
+	plan := tfsdk.Plan{Schema: sch.Schema, Raw: maskValue(typ, unit, runtime)}
+	resp := resource.CreateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(typ, nil)}}
+	res.Create(context.Background(), resource.CreateRequest{Plan: plan}, &resp)
+	return resp
+}
+
+func destroy(t *testing.T, res *unitMaskResource, unit string, runtime bool) resource.DeleteResponse {
+	t.Helper()
+	sch, typ := resourceSchema(t)
+	var resp resource.DeleteResponse
+	res.Delete(context.Background(), resource.DeleteRequest{State: tfsdk.State{Schema: sch.Schema, Raw: maskValue(typ, unit, runtime)}}, &resp)
+	return resp
+}
+
+// A runtime mask under a unit file in /etc would mask nothing: /etc is
+// read first. Create refuses it, naming the file and the fix, and leaves
+// nothing on the host or in state.
+func TestUnitMaskCreateShadowedRuntimeMask(t *testing.T) {
+	host := systemdtest.New("cups.service")
+	etc := systemdtest.LayerPath(systemd.Persistent, "cups.service")
+	host.Entries[etc] = systemd.EntryUnitFile
+	resp := create(t, fakeResource(host), "cups.service", true)
+	if !hasDiag(resp.Diagnostics, diag.SeverityError, "Unable to Mask Unit") {
+		t.Fatalf("diagnostics = %v", resp.Diagnostics)
+	}
+	detail := resp.Diagnostics[0].Detail()
+	for _, want := range []string{"would have no effect", etc, "runtime = false"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail lacks %q: %s", want, detail)
+		}
+	}
+	if !resp.State.Raw.IsNull() {
+		t.Error("state was stored for a mask that was refused")
+	}
+	if e := host.Entries[systemdtest.LayerPath(systemd.Runtime, "cups.service")]; e != systemd.EntryNone {
+		t.Errorf("the runtime directory holds %s", e)
+	}
+}
+
+// A runtime mask already in state that a unit file in /etc shadows does
+// not mask the unit: a refresh drops it, and the plan shows it to create.
+func TestUnitMaskReadShadowedRuntimeMask(t *testing.T) {
+	host := systemdtest.New("cups.service")
+	host.Entries[systemdtest.LayerPath(systemd.Persistent, "cups.service")] = systemd.EntryUnitFile
+	host.Entries[systemdtest.LayerPath(systemd.Runtime, "cups.service")] = systemd.EntryNullLink
+	resp := read(t, host, true)
+	if resp.Diagnostics.HasError() {
+		t.Fatal(resp.Diagnostics)
+	}
+	if _, present := runtimeIn(t, resp.State); present {
+		t.Error("a shadowed runtime mask is still in state")
+	}
+}
+
+// A refactor without a moved block destroys one address and creates
+// another for the same unit in one apply: in either order, the unit ends
+// masked and the apply succeeds; a destroy after the create says why it
+// left the mask.
+func TestUnitMaskSameUnitDestroyAndCreate(t *testing.T) {
+	for _, createFirst := range []bool{true, false} {
+		host := systemdtest.New("cups.service")
+		host.Entries[systemdtest.LayerPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
+		res := fakeResource(host) // one provider process
+		var diags diag.Diagnostics
+		if createFirst {
+			diags.Append(create(t, res, "cups.service", false).Diagnostics...)
+			diags.Append(destroy(t, res, "cups.service", false).Diagnostics...)
+		} else {
+			diags.Append(destroy(t, res, "cups.service", false).Diagnostics...)
+			diags.Append(create(t, res, "cups.service", false).Diagnostics...)
+		}
+		if diags.HasError() {
+			t.Fatalf("create first %v: %v", createFirst, diags)
+		}
+		if !host.Entries[systemdtest.LayerPath(systemd.Persistent, "cups.service")].Masked() {
+			t.Errorf("create first %v: the unit ends unmasked; calls %q", createFirst, host.Calls)
+		}
+		if kept := hasDiag(diags, diag.SeverityWarning, "Mask Left in Place"); kept != createFirst {
+			t.Errorf("create first %v: warning %v, diagnostics %v", createFirst, kept, diags)
+		}
+	}
+}

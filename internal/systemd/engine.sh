@@ -18,7 +18,8 @@ export LC_ALL
 # (sudo keeps it only where sudoers says env_keep; either way the result is
 # the same).
 SYSTEMCTL_INSTALL_CLIENT_SIDE=1
-export SYSTEMCTL_INSTALL_CLIENT_SIDE
+SYSTEMD_COLORS=0
+export SYSTEMCTL_INSTALL_CLIENT_SIDE SYSTEMD_COLORS
 nl='
 '
 
@@ -177,8 +178,15 @@ linkkind() {
 	t=$(readlink -- "$1") || t=
 	case $t in /*) ;; *) t=${1%/*}/$t ;; esac
 	tn=${t##*/} td=${t%/*}
-	if [ "$tn" != "${1##*/}" ] && unit "$tn" && insp "$td"; then
-		k=a:$tn
+	if insp "$td"; then
+		# In the search path: an alias, loaded by its target's name. One to
+		# itself, to another unit type or to no unit is skipped, and a
+		# later directory decides (src/shared/unit-file.c).
+		if [ "$tn" != "${1##*/}" ] && unit "$tn" && [ "${tn##*.}" = "${1##*.}" ]; then
+			k=a:$tn
+		else
+			k=
+		fi
 	elif [ -f "$1" ] && [ ! -s "$1" ]; then k=e
 	elif [ -e "$1" ]; then k=f
 	else k=d
@@ -206,11 +214,11 @@ resolve() {
 		out='' first=1 i=0 next=''
 		while read -r _ d; do
 			kind "$d/$n"
+			if [ "$first" = 1 ] && [ "$k" = l ]; then
+				linkkind "$d/$n"
+				case $k in a:*) next=${k#a:} ;; esac
+			fi
 			if [ -n "$k" ]; then
-				if [ "$first" = 1 ] && [ "$k" = l ]; then
-					linkkind "$d/$n"
-					case $k in a:*) next=${k#a:} ;; esac
-				fi
 				out="$out $i:$k"
 				first=0
 			fi
@@ -346,23 +354,23 @@ rmmask() {
 }
 
 # unmask239 TAG NAME DIR OTHER: systemd before 240 refuses `unmask --runtime`
-# and its plain unmask removes the name's masks from both /etc and /run
-# (src/shared/install.c, v239). Where OTHER holds no mask, plain unmask
-# removes exactly the mask in DIR; where it does, the mask in DIR alone is
-# removed with rm, once it is checked to be a mask and never a unit file.
+# (src/systemctl/systemctl.c, v239), and its plain unmask, once it finds a
+# mask in /etc or /run, unlinks the name in both, unit file or not
+# (src/shared/install.c). Where OTHER holds nothing, plain unmask removes
+# exactly the mask in DIR; otherwise the mask in DIR alone is removed with
+# rm, checked first to be a mask and never a unit file.
 unmask239() {
-	kind "$4/$2"
+	kind "$3/$2"
 	case $k in
-	n | e)
-		kind "$3/$2"
-		case $k in
-		n | e)
-			try "$1" rmmask "$3/$2"
-			;;
-		esac
-		;;
-	*) try "$1" sc unmask --no-reload -- "$2" ;;
+	n | e) ;;
+	*) return 0 ;;
 	esac
+	kind "$4/$2"
+	if [ -z "$k" ]; then
+		try "$1" sc unmask --no-reload -- "$2"
+	else
+		try "$1" rmmask "$3/$2"
+	fi
 }
 
 batch() {
@@ -435,13 +443,15 @@ batch() {
 	if [ -n "$stops" ] && [ "$scope" != global ]; then
 		group "$stopt" "${stops# }" sc stop --
 	fi
-	if [ "$sweep" = 1 ] || [ -z "$touched" ]; then
-		sweepmanaged
-	else
-		set -f
-		for n in $touched; do resolve "$n"; done
-		set +f
-	fi
+	seen=' '
+	if [ "$sweep" = 1 ] || [ -z "$touched" ]; then sweepmanaged; fi
+	set -f
+	for n in $touched; do
+		case $seen in *" $n "*) continue ;; esac
+		seen="$seen$n "
+		resolve "$n"
+	done
+	set +f
 }
 
 # reload runs daemon-reload only when a touched unit is loaded with a load
@@ -464,9 +474,8 @@ EOF
 }
 
 # sweepmanaged resolves every name in the two directories `systemctl mask`
-# writes.
+# writes, adding each to seen.
 sweepmanaged() {
-	seen=' '
 	for d in "$P" "$R"; do
 		for f in "$d"/* "$d"/.[!.]* "$d"/..?*; do
 			n=${f##*/}
