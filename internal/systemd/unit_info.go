@@ -76,7 +76,6 @@ func isUnitTemplate(name string) bool {
 	return dot > 0 && name[dot-1] == '@'
 }
 
-
 // managerKnows reports whether systemctl show can answer about name: there
 // is a manager (not --global) and name is not a template.
 func (s Scope) managerKnows(name string) bool { return s != ScopeGlobal && !isUnitTemplate(name) }
