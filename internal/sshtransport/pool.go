@@ -432,7 +432,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 			stdin = strings.NewReader(p.cfg.SudoPassword + "\n")
 		}
 	}
-	line, err := ShellJoin(argv)
+	line, err := commandLine(systemd.Command{Argv: argv})
 	if err != nil {
 		return systemd.Result{}, &HostError{Addr: addr, Err: err}
 	}

@@ -350,7 +350,9 @@ func TestPoolRun(t *testing.T) {
 		}
 	}
 	rec := s.records()
-	want := []string{`'echo' 'a b' 'it'\''s'`, `'fail'`}
+	// Every command runs in the C locale, through env whatever the login
+	// shell is.
+	want := []string{`'env' 'LC_ALL=C' 'echo' 'a b' 'it'\''s'`, `'env' 'LC_ALL=C' 'fail'`}
 	if len(rec) != len(want) {
 		t.Fatalf("server saw %d commands, want %d", len(rec), len(want))
 	}
@@ -370,7 +372,7 @@ func TestPoolSudo(t *testing.T) {
 	s := startServer(t, pub)
 	mask := systemd.Command{Argv: []string{"systemctl", "mask", "--", "x.service"}, Privileged: true}
 	probe := systemd.ScopeSystem.BatchCommand(nil, true)
-	probeLine, err := ShellJoin(probe.Argv)
+	probeLine, err := commandLine(probe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,10 +385,10 @@ func TestPoolSudo(t *testing.T) {
 		wantLine  string
 		wantStdin string
 	}{
-		{"no sudo", false, "", mask, `'systemctl' 'mask' '--' 'x.service'`, ""},
-		{"sudo -n", true, "", mask, `'sudo' '-n' '--' 'systemctl' 'mask' '--' 'x.service'`, ""},
-		{"sudo -S", false, password, mask, `'sudo' '-S' '-p' '' '--' 'systemctl' 'mask' '--' 'x.service'`, password + "\n"},
-		{"sudo -S with sudo", true, password, mask, `'sudo' '-S' '-p' '' '--' 'systemctl' 'mask' '--' 'x.service'`, password + "\n"},
+		{"no sudo", false, "", mask, `'env' 'LC_ALL=C' 'systemctl' 'mask' '--' 'x.service'`, ""},
+		{"sudo -n", true, "", mask, `'env' 'LC_ALL=C' 'sudo' '-n' '--' 'systemctl' 'mask' '--' 'x.service'`, ""},
+		{"sudo -S", false, password, mask, `'env' 'LC_ALL=C' 'sudo' '-S' '-p' '' '--' 'systemctl' 'mask' '--' 'x.service'`, password + "\n"},
+		{"sudo -S with sudo", true, password, mask, `'env' 'LC_ALL=C' 'sudo' '-S' '-p' '' '--' 'systemctl' 'mask' '--' 'x.service'`, password + "\n"},
 		// Unprivileged commands never go through sudo, nor get the password.
 		{"probe with sudo -n", true, "", probe, probeLine, ""},
 		{"probe with sudo -S", true, password, probe, probeLine, ""},
@@ -560,7 +562,7 @@ func TestPoolConcurrentRunsShareOneConnection(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			res, err := r.Run(context.Background(), systemd.Command{Argv: []string{"echo", "x"}})
-			if err == nil && string(res.Stdout) != `'echo' 'x'` {
+			if err == nil && string(res.Stdout) != `'env' 'LC_ALL=C' 'echo' 'x'` {
 				err = errors.New("stdout " + string(res.Stdout))
 			}
 			errs <- err
