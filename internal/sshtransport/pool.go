@@ -424,15 +424,7 @@ func (p *Pool) handshake(ctx context.Context, conn net.Conn, h *hop, addr string
 }
 
 func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (systemd.Result, error) {
-	argv := cmd.Argv
-	var stdin io.Reader
-	if sudo := p.cfg.sudoArgv(); cmd.Privileged && sudo != nil {
-		argv = append(append([]string{}, sudo...), argv...)
-		if p.cfg.SudoPassword != "" {
-			stdin = strings.NewReader(p.cfg.SudoPassword + "\n")
-		}
-	}
-	line, err := commandLine(systemd.Command{Argv: argv})
+	line, err := commandLine(cmd)
 	if err != nil {
 		return systemd.Result{}, &HostError{Addr: addr, Err: err}
 	}
@@ -448,7 +440,11 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 		return systemd.Result{}, p.ctxError(waitCtx, addr, cmd)
 	}
 
-	logFields := map[string]any{"host": addr, "user": p.cfg.User, "argv": argv}
+	// The command as the caller wrote it, its script elided (the exact
+	// line adds only remoteEnv and quotes); never the password, only
+	// whether it goes to the command's standard input.
+	logFields := map[string]any{"host": addr, "user": p.cfg.User, "command": cmd.String(), "env": strings.Join(remoteEnv[1:], " "),
+		"sudo_password_on_stdin": p.passwordFor(cmd) != ""}
 	tflog.Debug(ctx, "running remote command", logFields)
 
 	// Connecting has its own bound, per hop (see dial); the command's
@@ -462,7 +458,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	defer cancel()
 
 	var stdout, stderr bytes.Buffer
-	session.Stdout, session.Stderr, session.Stdin = &stdout, &stderr, stdin
+	session.Stdout, session.Stderr, session.Stdin = &stdout, &stderr, p.stdin(cmd)
 	if err := session.Start(line); err != nil {
 		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("starting `%s`: %w", cmd, err), Transient: true}
 	}
@@ -516,6 +512,25 @@ func (p *Pool) session(ctx context.Context, addr string, hc *hostConn) (*ssh.Ses
 	}
 }
 
+// passwordFor is what the standard input of cmd carries before its
+// newline: the sudo password for a privileged command when there is one,
+// else nothing.
+func (p *Pool) passwordFor(cmd systemd.Command) string {
+	if cmd.Privileged && p.cfg.SudoPasswordOnStdin() {
+		return p.cfg.SudoPassword
+	}
+	return ""
+}
+
+// stdin is cmd's standard input: the sudo password and a newline, or
+// nothing (EOF at once).
+func (p *Pool) stdin(cmd systemd.Command) io.Reader {
+	if pw := p.passwordFor(cmd); pw != "" {
+		return strings.NewReader(pw + "\n")
+	}
+	return strings.NewReader("")
+}
+
 func (p *Pool) ctxError(ctx context.Context, addr string, cmd systemd.Command) error {
 	if context.Cause(ctx) == errTimeout {
 		return &HostError{Addr: addr, Attribute: "timeout", Err: fmt.Errorf("`%s` did not finish within %s", cmd, p.cfg.Timeout)}
@@ -523,25 +538,62 @@ func (p *Pool) ctxError(ctx context.Context, addr string, cmd systemd.Command) e
 	return &HostError{Addr: addr, Err: fmt.Errorf("`%s` interrupted: %w", cmd, ctx.Err())}
 }
 
-// sudoFailure recognises sudo refusing to run the command at all, which
-// says nothing about systemctl and needs a configuration change.
+// sudoFailure recognises sudo refusing to run systemctl at all, which says
+// nothing about systemctl and needs a configuration change. Commands run
+// sudo themselves, inside their scripts, so only the text sudo writes on
+// stderr (forwarded by the script, which then exits 1) tells its refusals
+// apart from systemctl's own failures.
 func (p *Pool) sudoFailure(addr string, cmd systemd.Command, res systemd.Result) error {
-	if !cmd.Privileged || p.cfg.sudoArgv() == nil || res.ExitCode != 1 {
+	if !cmd.Privileged || !p.cfg.UsesSudo() || res.ExitCode != 1 {
 		return nil
 	}
 	stderr := string(res.Stderr)
+	user := p.cfg.User
+	has := func(texts ...string) bool {
+		for _, t := range texts {
+			if strings.Contains(stderr, t) {
+				return true
+			}
+		}
+		return false
+	}
 	var msg, attr string
 	switch {
-	case strings.Contains(stderr, "sudo: a password is required"):
-		msg, attr = fmt.Sprintf("sudo needs a password for %q: set sudo_password, or allow NOPASSWD in the host's sudoers", p.cfg.User), "sudo_password"
-	case strings.Contains(stderr, "incorrect password attempt"), strings.Contains(stderr, "Sorry, try again"):
-		msg, attr = fmt.Sprintf("sudo rejected sudo_password for %q: check sudo_password", p.cfg.User), "sudo_password"
-	case strings.Contains(stderr, "is not in the sudoers file"), strings.Contains(stderr, "is not allowed to execute"), strings.Contains(stderr, "may not run sudo"):
-		msg, attr = fmt.Sprintf("%q may not run systemctl through sudo on this host: grant it in sudoers, or connect as another user", p.cfg.User), "user"
+	case has("you must have a tty to run sudo"):
+		msg, attr = fmt.Sprintf("sudo on this host runs only from a terminal for %q (requiretty), and commands over SSH have none: add `Defaults:%s !requiretty` to its sudoers", user, user), "user"
+	case has("incorrect password attempt", "Sorry, try again"):
+		msg, attr = fmt.Sprintf("sudo rejected sudo_password for %q: check sudo_password", user), "sudo_password"
+	case has("no password was provided") && p.cfg.SudoPasswordOnStdin():
+		// sudo -S met the end of its input: something before it read the line.
+		msg, attr = fmt.Sprintf("sudo found no password on its standard input for %q, though sudo_password is set: the command must hand its first line to sudo -S", user), "sudo_password"
+	case has("a password is required", "a terminal is required to read the password", "no password was provided"):
+		msg, attr = fmt.Sprintf("sudo needs a password for %q: set sudo_password, or let %q run systemctl without one (%s)", user, user, sudoersRule(user, false)), "sudo_password"
+	case has("is not in the sudoers file", "is not allowed to execute", "may not run sudo"):
+		msg, attr = fmt.Sprintf("%q may not run systemctl through sudo on this host: grant it in sudoers (%s), or connect as another user", user, sudoersRule(user, p.cfg.SudoPasswordOnStdin())), "user"
 	default:
 		return nil
 	}
-	return &HostError{Addr: addr, Attribute: attr, Err: fmt.Errorf("%s (sudo said: %s)", msg, strings.TrimSpace(stderr))}
+	return &HostError{Addr: addr, Attribute: attr, Err: fmt.Errorf("%s (sudo said: %s)", msg, strings.TrimSpace(p.redact(stderr)))}
+}
+
+// sudoersRule is the least a host's sudoers must grant user: only
+// systemctl needs sudo.
+func sudoersRule(user string, withPassword bool) string {
+	tag := "NOPASSWD: "
+	if withPassword {
+		tag = ""
+	}
+	return fmt.Sprintf("only systemctl needs sudo; the minimal rule is `%s ALL=(root) %s/usr/bin/systemctl`, optionally with "+
+		"`Defaults:%s env_keep += \"SYSTEMCTL_INSTALL_CLIENT_SIDE\"`, which lets systemctl write the links itself instead of asking PID 1", user, tag, user)
+}
+
+// redact hides the sudo password in text from the host: a script that
+// echoes its standard input must not carry the password into an error.
+func (p *Pool) redact(text string) string {
+	if p.cfg.SudoPassword == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, p.cfg.SudoPassword, "<sudo_password>")
 }
 
 func isTimeout(err error) bool {
