@@ -61,7 +61,7 @@ type Pool struct {
 	closeAgent func() error
 
 	bastionMu     sync.Mutex // held while dialing the bastion: one dial at a time
-	bastionClient *ssh.Client
+	bastionClient atomic.Pointer[pooledConn]
 
 	mu    sync.Mutex
 	hosts map[string]*hostConn
@@ -81,7 +81,7 @@ func (h *hop) attr(name string) string { return h.prefix + name }
 
 type hostConn struct {
 	mu       sync.Mutex // held while dialing, so one dial per host at a time
-	client   *ssh.Client
+	conn     *pooledConn
 	sessions chan struct{}
 	// failed is the last dial's error when trying again cannot help (a
 	// timeout, a refused login or host key), kept for `timeout` so that the
@@ -155,16 +155,17 @@ func NewPool(cfg Config) (*Pool, error) {
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	for _, hc := range p.hosts {
-		if hc.client != nil {
-			_ = hc.client.Close()
+		hc.mu.Lock()
+		if hc.conn != nil {
+			hc.conn.discard()
 		}
+		hc.mu.Unlock()
 	}
 	p.hosts = map[string]*hostConn{}
 	p.mu.Unlock()
 	p.bastionMu.Lock()
-	if p.bastionClient != nil {
-		_ = p.bastionClient.Close()
-		p.bastionClient = nil
+	if c := p.bastionClient.Swap(nil); c != nil {
+		c.discard()
 	}
 	p.bastionMu.Unlock()
 	return p.closeAgent()
@@ -230,22 +231,43 @@ func (p *Pool) host(addr string) *hostConn {
 	return hc
 }
 
-// client returns the live connection to addr, dialing when there is none or
-// when stale is the one that just failed.
-func (p *Pool) client(ctx context.Context, addr string, hc *hostConn, stale *ssh.Client) (*ssh.Client, error) {
-	hc.mu.Lock()
-	defer hc.mu.Unlock()
-	if hc.client != nil && hc.client != stale {
-		return hc.client, nil
+// conn returns a live connection to addr: the pooled one if it still
+// answers (pooledConn.alive), else a new one, also when stale is the pooled
+// one and the caller found it dead.
+func (p *Pool) conn(ctx context.Context, addr string, hc *hostConn, stale *pooledConn) (*pooledConn, error) {
+	for {
+		hc.mu.Lock()
+		c := hc.conn
+		if c == nil || c == stale || c.dead() {
+			defer hc.mu.Unlock()
+			return p.redial(ctx, addr, hc)
+		}
+		hc.mu.Unlock()
+		err := c.alive(ctx, p.keepaliveWait())
+		if err == nil {
+			return c, nil
+		}
+		if ctx.Err() != nil {
+			return nil, p.ctxError(ctx, "", addr, "checking the SSH connection")
+		}
+		tflog.Debug(ctx, "SSH connection gave no sign of life; reconnecting", map[string]any{"host": addr, "error": err.Error()})
+		// Through a bastion, the dead part of the path may be the
+		// bastion's own connection.
+		p.suspectBastion()
+		stale = c
 	}
-	if hc.client != nil {
-		_ = hc.client.Close()
-		hc.client = nil
+}
+
+// redial replaces hc's connection, hc.mu held.
+func (p *Pool) redial(ctx context.Context, addr string, hc *hostConn) (*pooledConn, error) {
+	if hc.conn != nil {
+		hc.conn.discard()
+		hc.conn = nil
 	}
 	if hc.failed != nil && time.Since(hc.failedAt) < p.cfg.Timeout {
 		return nil, hc.failed
 	}
-	c, err := p.dial(ctx, addr)
+	client, err := p.dial(ctx, addr)
 	if err != nil {
 		var he *HostError
 		if (!errors.As(err, &he) || !he.Transient) && ctx.Err() == nil {
@@ -253,8 +275,18 @@ func (p *Pool) client(ctx context.Context, addr string, hc *hostConn, stale *ssh
 		}
 		return nil, err
 	}
-	hc.client, hc.failed = c, nil
-	return c, nil
+	hc.conn, hc.failed = newPooledConn(client), nil
+	return hc.conn, nil
+}
+
+// keepaliveWait bounds a keepalive: keepaliveWait, or `timeout` if shorter.
+func (p *Pool) keepaliveWait() time.Duration { return min(keepaliveWait, p.cfg.Timeout) }
+
+// suspectBastion makes the next tunnel probe the bastion's connection.
+func (p *Pool) suspectBastion() {
+	if c := p.bastionClient.Load(); c != nil {
+		c.suspect()
+	}
 }
 
 // dial connects to the target addr: directly, or through the bastion.
@@ -314,7 +346,7 @@ func hopLabel(h *hop) string {
 // tunnelled dial and the handshake through it.
 func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, error) {
 	b := p.bastion
-	var stale *ssh.Client
+	var stale *pooledConn
 	for attempt := 0; ; attempt++ {
 		bc, err := p.bastionConn(ctx, stale)
 		if err != nil {
@@ -327,6 +359,7 @@ func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, er
 		dialErr := dialCtx.Err()
 		cancel()
 		if err == nil {
+			bc.touch()
 			return conn, deadline, nil
 		}
 		var refused *ssh.OpenChannelError
@@ -351,24 +384,39 @@ func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, er
 	}
 }
 
-// bastionConn returns the live connection to the bastion, dialing when
-// there is none or when stale is the one that just failed.
-func (p *Pool) bastionConn(ctx context.Context, stale *ssh.Client) (*ssh.Client, error) {
-	p.bastionMu.Lock()
-	defer p.bastionMu.Unlock()
-	if p.bastionClient != nil && p.bastionClient != stale {
-		return p.bastionClient, nil
+// bastionConn returns a live connection to the bastion: the pooled one if
+// it still answers (pooledConn.alive), else a new one, also when stale is
+// the pooled one and the caller found it dead.
+func (p *Pool) bastionConn(ctx context.Context, stale *pooledConn) (*pooledConn, error) {
+	b := p.bastion
+	for {
+		p.bastionMu.Lock()
+		c := p.bastionClient.Load()
+		if c == nil || c == stale || c.dead() {
+			defer p.bastionMu.Unlock()
+			if c != nil {
+				c.discard()
+				p.bastionClient.Store(nil)
+			}
+			client, err := p.dialTCP(ctx, b, b.addr)
+			if err != nil {
+				return nil, err
+			}
+			c = newPooledConn(client)
+			p.bastionClient.Store(c)
+			return c, nil
+		}
+		p.bastionMu.Unlock()
+		err := c.alive(ctx, p.keepaliveWait())
+		if err == nil {
+			return c, nil
+		}
+		if ctx.Err() != nil {
+			return nil, p.ctxError(ctx, b.name, b.addr, "checking the SSH connection")
+		}
+		tflog.Debug(ctx, "SSH connection to the bastion gave no sign of life; reconnecting", map[string]any{"bastion": b.addr, "error": err.Error()})
+		stale = c
 	}
-	if p.bastionClient != nil {
-		_ = p.bastionClient.Close()
-		p.bastionClient = nil
-	}
-	c, err := p.dialTCP(ctx, p.bastion, p.bastion.addr)
-	if err != nil {
-		return nil, err
-	}
-	p.bastionClient = c
-	return c, nil
 }
 
 // handshake runs the SSH handshake on conn and logs in, within deadline.
@@ -437,7 +485,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 		defer func() { <-hc.sessions }()
 	case <-waitCtx.Done():
 		defer cancelWait()
-		return systemd.Result{}, p.ctxError(waitCtx, addr, cmd)
+		return systemd.Result{}, p.ctxError(waitCtx, "", addr, "`"+cmd.String()+"`")
 	}
 
 	// The command as the caller wrote it, its script elided (the exact
@@ -449,7 +497,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 
 	// Connecting has its own bound, per hop (see dial); the command's
 	// starts once the session is open.
-	session, err := p.session(ctx, addr, hc)
+	conn, session, err := p.session(ctx, addr, hc)
 	if err != nil {
 		return systemd.Result{}, err
 	}
@@ -469,7 +517,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	case <-ctx.Done():
 		_ = session.Signal(ssh.SIGKILL)
 		_ = session.Close()
-		return systemd.Result{}, p.ctxError(ctx, addr, cmd)
+		return systemd.Result{}, p.ctxError(ctx, "", addr, "`"+cmd.String()+"`")
 	}
 
 	res := systemd.Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
@@ -483,6 +531,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 		// command, whose effect is unknown.
 		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("`%s` ended without an exit status (connection lost?): %w", cmd, err), Transient: true}
 	}
+	conn.touch()
 	logFields["exit_code"] = res.ExitCode
 	tflog.Debug(ctx, "remote command finished", logFields)
 	if sudoErr := p.sudoFailure(addr, cmd, res); sudoErr != nil {
@@ -493,22 +542,23 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 
 // session opens a session, replacing the pooled connection once if it has
 // died since its last use.
-func (p *Pool) session(ctx context.Context, addr string, hc *hostConn) (*ssh.Session, error) {
-	var stale *ssh.Client
+func (p *Pool) session(ctx context.Context, addr string, hc *hostConn) (*pooledConn, *ssh.Session, error) {
+	var stale *pooledConn
 	for attempt := 0; ; attempt++ {
-		client, err := p.client(ctx, addr, hc, stale)
+		c, err := p.conn(ctx, addr, hc, stale)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		session, err := client.NewSession()
+		session, err := c.NewSession()
 		if err == nil {
-			return session, nil
+			c.touch()
+			return c, session, nil
 		}
 		if attempt > 0 {
-			return nil, &HostError{Addr: addr, Err: fmt.Errorf("cannot open an SSH session: %w", err), Transient: true}
+			return nil, nil, &HostError{Addr: addr, Err: fmt.Errorf("cannot open an SSH session: %w", err), Transient: true}
 		}
 		tflog.Debug(ctx, "SSH connection is dead; reconnecting", map[string]any{"host": addr, "error": err.Error()})
-		stale = client
+		stale = c
 	}
 }
 
@@ -531,11 +581,14 @@ func (p *Pool) stdin(cmd systemd.Command) io.Reader {
 	return strings.NewReader("")
 }
 
-func (p *Pool) ctxError(ctx context.Context, addr string, cmd systemd.Command) error {
+// ctxError is the error for what (a step, or a command in backquotes) on
+// hop's addr, cut short by ctx: by the provider's own `timeout`, or by the
+// caller.
+func (p *Pool) ctxError(ctx context.Context, hop, addr, what string) error {
 	if context.Cause(ctx) == errTimeout {
-		return &HostError{Addr: addr, Attribute: "timeout", Err: fmt.Errorf("`%s` did not finish within %s", cmd, p.cfg.Timeout)}
+		return &HostError{Hop: hop, Addr: addr, Attribute: "timeout", Err: fmt.Errorf("%s did not finish within %s", what, p.cfg.Timeout)}
 	}
-	return &HostError{Addr: addr, Err: fmt.Errorf("`%s` interrupted: %w", cmd, ctx.Err())}
+	return &HostError{Hop: hop, Addr: addr, Err: fmt.Errorf("%s interrupted: %w", what, ctx.Err())}
 }
 
 // sudoFailure recognises sudo refusing to run systemctl at all, which says

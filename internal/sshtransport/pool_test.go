@@ -50,13 +50,15 @@ type fakeServer struct {
 	handleMu sync.Mutex
 	handle   func(line string) answer // set with setHandle
 
-	dials        atomic.Int32
-	noForwarding atomic.Bool // refuse direct-tcpip, as sshd with AllowTcpForwarding no
-	mu           sync.Mutex
-	conns        []net.Conn
-	execs        []execRecord
-	tunnels      []tunnelRecord
-	wg           sync.WaitGroup
+	dials          atomic.Int32
+	noForwarding   atomic.Bool  // refuse direct-tcpip, as sshd with AllowTcpForwarding no
+	keepalives     atomic.Int32 // keepalive@openssh.com requests received
+	muteKeepalives atomic.Bool  // leave keepalives unanswered
+	mu             sync.Mutex
+	conns          []net.Conn
+	execs          []execRecord
+	tunnels        []tunnelRecord
+	wg             sync.WaitGroup
 }
 
 // tunnelRecord is one direct-tcpip channel the server opened, as a bastion.
@@ -176,7 +178,7 @@ func (s *fakeServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		ssh.DiscardRequests(reqs)
+		s.globalRequests(reqs)
 	}()
 	for nc := range chans {
 		switch nc.ChannelType() {
@@ -192,6 +194,23 @@ func (s *fakeServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
 			go s.forward(conn.User(), nc)
 		default:
 			_ = nc.Reject(ssh.UnknownChannelType, "sessions and direct-tcpip only")
+		}
+	}
+}
+
+// globalRequests answers every global request with a failure, as OpenSSH
+// answers keepalive@openssh.com, and counts the keepalives; muted ones get
+// no answer at all.
+func (s *fakeServer) globalRequests(reqs <-chan *ssh.Request) {
+	for req := range reqs {
+		if req.Type == "keepalive@openssh.com" {
+			s.keepalives.Add(1)
+			if s.muteKeepalives.Load() {
+				continue
+			}
+		}
+		if req.WantReply {
+			_ = req.Reply(false, nil)
 		}
 	}
 }
