@@ -495,9 +495,11 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 		"sudo_password_on_stdin": p.passwordFor(cmd) != ""}
 	tflog.Debug(ctx, "running remote command", logFields)
 
-	// Connecting has its own bound, per hop (see dial); the command's
-	// starts once the session is open.
-	conn, session, err := p.session(ctx, addr, hc)
+	// Connecting has its own bound, per hop (see dial), and so have
+	// opening the session and starting the command in it (see startOn);
+	// the command's own starts once it runs.
+	var stdout, stderr bytes.Buffer
+	conn, session, err := p.start(ctx, addr, hc, cmd, line, &stdout, &stderr)
 	if err != nil {
 		return systemd.Result{}, err
 	}
@@ -505,11 +507,6 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	ctx, cancel := context.WithTimeoutCause(ctx, p.cfg.Timeout, errTimeout)
 	defer cancel()
 
-	var stdout, stderr bytes.Buffer
-	session.Stdout, session.Stderr, session.Stdin = &stdout, &stderr, p.stdin(cmd)
-	if err := session.Start(line); err != nil {
-		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("starting `%s`: %w", cmd, err), Transient: true}
-	}
 	done := make(chan error, 1)
 	go func() { done <- session.Wait() }()
 	select {
@@ -517,6 +514,9 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	case <-ctx.Done():
 		_ = session.Signal(ssh.SIGKILL)
 		_ = session.Close()
+		// A command that hangs may be a connection that died under it:
+		// the next use checks first.
+		conn.suspect()
 		return systemd.Result{}, p.ctxError(ctx, "", addr, "`"+cmd.String()+"`")
 	}
 
@@ -540,26 +540,93 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	return res, nil
 }
 
-// session opens a session, replacing the pooled connection once if it has
-// died since its last use.
-func (p *Pool) session(ctx context.Context, addr string, hc *hostConn) (*pooledConn, *ssh.Session, error) {
+// start opens a session on a live connection to addr and starts cmd (as
+// line) in it, writing its output to stdout and stderr. A connection that
+// ended since its last use is replaced once.
+func (p *Pool) start(ctx context.Context, addr string, hc *hostConn, cmd systemd.Command, line string, stdout, stderr io.Writer) (*pooledConn, *ssh.Session, error) {
 	var stale *pooledConn
 	for attempt := 0; ; attempt++ {
 		c, err := p.conn(ctx, addr, hc, stale)
 		if err != nil {
 			return nil, nil, err
 		}
-		session, err := c.NewSession()
-		if err == nil {
-			c.touch()
-			return c, session, nil
+		session, err := p.startOn(ctx, addr, c, cmd, line, stdout, stderr)
+		var notOpened *sessionRefusedError
+		if !errors.As(err, &notOpened) {
+			return c, session, err
 		}
 		if attempt > 0 {
-			return nil, nil, &HostError{Addr: addr, Err: fmt.Errorf("cannot open an SSH session: %w", err), Transient: true}
+			return nil, nil, &HostError{Addr: addr, Err: fmt.Errorf("cannot open an SSH session: %w", notOpened.err), Transient: true}
 		}
-		tflog.Debug(ctx, "SSH connection is dead; reconnecting", map[string]any{"host": addr, "error": err.Error()})
+		tflog.Debug(ctx, "SSH connection is dead; reconnecting", map[string]any{"host": addr, "error": notOpened.err.Error()})
 		stale = c
 	}
+}
+
+// sessionRefusedError is a session that c refused to open at once: the
+// connection has ended.
+type sessionRefusedError struct{ err error }
+
+func (e *sessionRefusedError) Error() string { return e.err.Error() }
+
+// startOn opens a session on c and starts cmd in it, within `timeout` (or
+// ctx's deadline, if sooner): on a connection that died without a word,
+// both would wait for TCP's minutes. A connection that does not answer in
+// time is discarded, so that the next try dials; since the command had not
+// been seen running, that failure is transient.
+func (p *Pool) startOn(ctx context.Context, addr string, c *pooledConn, cmd systemd.Command, line string, stdout, stderr io.Writer) (*ssh.Session, error) {
+	type started struct {
+		session *ssh.Session
+		err     error
+	}
+	done := make(chan started, 1)
+	var opened atomic.Bool
+	go func() {
+		session, err := c.NewSession()
+		if err != nil {
+			done <- started{err: &sessionRefusedError{err}}
+			return
+		}
+		opened.Store(true)
+		c.touch()
+		session.Stdout, session.Stderr, session.Stdin = stdout, stderr, p.stdin(cmd)
+		if err := session.Start(line); err != nil {
+			_ = session.Close()
+			done <- started{err: &HostError{Addr: addr, Err: fmt.Errorf("starting `%s`: %w", cmd, err), Transient: true}}
+			return
+		}
+		done <- started{session: session}
+	}()
+	// Whatever answers after the caller has given up is closed unused.
+	abandon := func() {
+		go func() {
+			if s := (<-done).session; s != nil {
+				_ = s.Signal(ssh.SIGKILL)
+				_ = s.Close()
+			}
+		}()
+	}
+	timer := time.NewTimer(time.Until(p.deadline(ctx)))
+	defer timer.Stop()
+	select {
+	case s := <-done:
+		return s.session, s.err
+	case <-ctx.Done():
+		if context.Cause(ctx) != errTimeout {
+			abandon()
+			return nil, p.ctxError(ctx, "", addr, "`"+cmd.String()+"`")
+		}
+	case <-timer.C:
+	}
+	abandon()
+	c.discard()
+	p.suspectBastion()
+	step := "opening an SSH session for"
+	if opened.Load() {
+		step = "starting"
+	}
+	return nil, &HostError{Addr: addr, Attribute: "timeout", Transient: true,
+		Err: fmt.Errorf("no answer to %s `%s` within %s: the connection was closed, and the next try connects anew", step, cmd, p.cfg.Timeout)}
 }
 
 // passwordFor is what the standard input of cmd carries before its

@@ -53,6 +53,7 @@ type fakeServer struct {
 	dials          atomic.Int32
 	noForwarding   atomic.Bool  // refuse direct-tcpip, as sshd with AllowTcpForwarding no
 	keepalives     atomic.Int32 // keepalive@openssh.com requests received
+	muteExec       atomic.Bool  // leave exec requests unanswered
 	muteKeepalives atomic.Bool  // leave keepalives unanswered
 	mu             sync.Mutex
 	conns          []net.Conn
@@ -277,6 +278,9 @@ func (s *fakeServer) session(user string, ch ssh.Channel, reqs <-chan *ssh.Reque
 		if err := ssh.Unmarshal(req.Payload, &payload); err != nil {
 			_ = req.Reply(false, nil)
 			return
+		}
+		if s.muteExec.Load() {
+			continue // until the client closes the channel
 		}
 		_ = req.Reply(true, nil)
 		// The client always closes stdin after sending it.

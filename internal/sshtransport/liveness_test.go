@@ -10,9 +10,9 @@ import (
 	"github.com/systemd-tf/terraform-provider-systemd/internal/testhosts"
 )
 
-// These tests run the Pool against the in-process SSH server, directly or
-// through a testhosts.Proxy that can drop every packet; makeIdle stands in
-// for waiting keepaliveAfter.
+// These tests run the Pool against connections that die without a word:
+// the in-process SSH server, directly or through a testhosts.Proxy that can
+// drop every packet. makeIdle stands in for waiting keepaliveAfter.
 
 // makeIdle backdates every pooled connection's last sign of life past
 // keepaliveAfter, as if the pool had sat unused that long.
@@ -194,5 +194,80 @@ func TestPoolBastionSilentPath(t *testing.T) {
 	mustRun(t, r)
 	if n := bastion.keepalives.Load() - before; n != 0 {
 		t.Errorf("%d keepalives to a bastion in use, want 0", n)
+	}
+}
+
+// A connection that dies while in use (too recently for a keepalive):
+// opening a session on it fails naming the timeout after `timeout`, as a
+// transient failure, and the next command runs on a fresh connection.
+func TestPoolSessionOpenTimeout(t *testing.T) {
+	priv, pub := newClientKey(t)
+	s := startServer(t, pub)
+	proxy := testhosts.StartProxy(t, testhosts.Host{Addr: s.addr})
+	cfg := clientSetup(t, s, priv)
+	p := newTestPool(t, cfg)
+	r := p.Runner(proxy.Addr)
+	mustRun(t, r)
+	proxy.Silence()
+	start := time.Now()
+	_, err := r.Run(context.Background(), systemd.Command{Argv: []string{"systemctl", "mask", "--", "x.service"}})
+	elapsed := time.Since(start)
+	he := wantHostError(t, err, "timeout", "opening an SSH session", "systemctl mask -- x.service", "within 2s")
+	if !he.Transient {
+		t.Error("a session that never opened is not marked transient")
+	}
+	if elapsed < cfg.Timeout || elapsed > cfg.Timeout+time.Second {
+		t.Errorf("Run returned after %s, want about %s", elapsed, cfg.Timeout)
+	}
+	mustRun(t, r)
+	if n := s.dials.Load(); n != 2 {
+		t.Errorf("%d connections, want the dead one replaced", n)
+	}
+	if n := s.keepalives.Load(); n != 0 {
+		t.Errorf("%d keepalives, want none (the connection was never idle)", n)
+	}
+}
+
+// A host that opens the session but never answers the command's start:
+// bounded by `timeout` too.
+func TestPoolStartTimeout(t *testing.T) {
+	priv, pub := newClientKey(t)
+	s := startServer(t, pub)
+	cfg := clientSetup(t, s, priv)
+	cfg.Timeout = time.Second
+	r := newTestPool(t, cfg).Runner(s.addr)
+	s.muteExec.Store(true)
+	start := time.Now()
+	_, err := r.Run(context.Background(), systemd.Command{Argv: []string{"true"}})
+	elapsed := time.Since(start)
+	wantHostError(t, err, "timeout", "no answer to starting `true` within 1s")
+	if elapsed > cfg.Timeout+time.Second {
+		t.Errorf("Run returned after %s, want about %s", elapsed, cfg.Timeout)
+	}
+	s.muteExec.Store(false)
+	mustRun(t, r)
+}
+
+// A command cancelled while its session opens returns at once and leaves
+// the connection in the pool.
+func TestPoolSessionOpenCanceled(t *testing.T) {
+	priv, pub := newClientKey(t)
+	s := startServer(t, pub)
+	p := newTestPool(t, clientSetup(t, s, priv))
+	r := p.Runner(s.addr)
+	mustRun(t, r)
+	s.muteExec.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := r.Run(ctx, systemd.Command{Argv: []string{"true"}})
+	wantHostError(t, err, "", "interrupted")
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("Run ignored the cancellation for %s", elapsed)
+	}
+	s.muteExec.Store(false)
+	mustRun(t, r)
+	if n := s.dials.Load(); n != 1 {
+		t.Errorf("%d connections, want the live one kept", n)
 	}
 }
