@@ -36,9 +36,11 @@ type HostError struct {
 	Addr      string
 	Attribute string
 	Err       error
-	// Transient errors are a connection refused, reset or lost: worth
-	// another try for an idempotent command. Timeouts, authentication,
-	// host keys and sudo are not: trying again gives the same answer.
+	// Transient errors are a connection refused, reset or lost, or one
+	// that stopped answering before a command started on it: worth another
+	// try (on a new connection) for an idempotent command. Other timeouts,
+	// authentication, host keys and sudo are not: trying again gives the
+	// same answer.
 	Transient bool
 }
 
@@ -51,7 +53,8 @@ func (e *HostError) Error() string {
 func (e *HostError) Unwrap() error { return e.Err }
 
 // Pool holds one SSH connection per host, shared by every resource of a
-// provider instance, and replaces a connection that died. With a bastion,
+// provider instance, and replaces a connection that died, also one that
+// died without a word (see pooledConn.alive and startOn). With a bastion,
 // it also holds the one connection to the bastion that every target
 // connection is tunnelled through.
 type Pool struct {
