@@ -1,7 +1,7 @@
 // Package sshtransport runs systemd.Commands on hosts over SSH: it dials,
-// verifies host keys, authenticates, pools one connection per host, wraps
-// privileged commands in sudo and quotes every argv. It knows nothing of
-// Terraform.
+// verifies host keys, authenticates, pools one connection per host, hands
+// sudo's password to privileged commands on their standard input, and
+// quotes every argv. It knows nothing of Terraform.
 package sshtransport
 
 import (
@@ -67,17 +67,18 @@ type ConfigError struct {
 func (e *ConfigError) Error() string { return e.Attribute + ": " + e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-func (c Config) sudoArgv() []string {
-	switch {
-	case c.SudoPassword != "":
-		// -S reads the password from stdin; -p '' keeps the prompt out of stderr.
-		return []string{"sudo", "-S", "-p", "", "--"}
-	case c.Sudo:
-		// -n fails at once instead of waiting for a password nobody types.
-		return []string{"sudo", "-n", "--"}
-	}
-	return nil
-}
+// UsesSudo says whether privileged commands need sudo: the caller's
+// scripts then run systemctl (and only systemctl) through it, as
+// 'sudo -S -p "" systemctl …' when SudoPasswordOnStdin (-p with an empty
+// prompt keeps the prompt out of stderr), else 'sudo -n systemctl …'.
+// The transport never adds sudo to a command itself.
+func (c Config) UsesSudo() bool { return c.Sudo || c.SudoPassword != "" }
+
+// SudoPasswordOnStdin says whether the standard input of every privileged
+// command carries SudoPassword and a newline, for `sudo -S` to read (once:
+// a script that runs sudo more than once must read the line itself and
+// hand it to each sudo). Every other command's standard input is empty.
+func (c Config) SudoPasswordOnStdin() bool { return c.SudoPassword != "" }
 
 // credentials are one hop's ways to log in.
 type credentials struct {

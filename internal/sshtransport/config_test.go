@@ -12,7 +12,6 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -283,20 +282,23 @@ func TestAuthMethodsErrors(t *testing.T) {
 	}
 }
 
-func TestSudoArgv(t *testing.T) {
+func TestUsesSudo(t *testing.T) {
 	tests := []struct {
-		cfg  Config
-		want []string
+		cfg                     Config
+		usesSudo, passwordStdin bool
 	}{
-		{Config{}, nil},
-		{Config{Sudo: true}, []string{"sudo", "-n", "--"}},
-		// A password implies sudo, read from stdin with an empty prompt.
-		{Config{SudoPassword: "pw"}, []string{"sudo", "-S", "-p", "", "--"}},
-		{Config{Sudo: true, SudoPassword: "pw"}, []string{"sudo", "-S", "-p", "", "--"}},
+		{Config{}, false, false},
+		{Config{Sudo: true}, true, false},
+		// A password implies sudo, and goes to standard input.
+		{Config{SudoPassword: "pw"}, true, true},
+		{Config{Sudo: true, SudoPassword: "pw"}, true, true},
 	}
 	for _, tt := range tests {
-		if got := tt.cfg.sudoArgv(); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("%+v.sudoArgv() = %q, want %q", tt.cfg, got, tt.want)
+		if got := tt.cfg.UsesSudo(); got != tt.usesSudo {
+			t.Errorf("%+v.UsesSudo() = %v, want %v", tt.cfg, got, tt.usesSudo)
+		}
+		if got := tt.cfg.SudoPasswordOnStdin(); got != tt.passwordStdin {
+			t.Errorf("%+v.SudoPasswordOnStdin() = %v, want %v", tt.cfg, got, tt.passwordStdin)
 		}
 	}
 }

@@ -36,9 +36,11 @@ type HostError struct {
 	Addr      string
 	Attribute string
 	Err       error
-	// Transient errors are a connection refused, reset or lost: worth
-	// another try for an idempotent command. Timeouts, authentication,
-	// host keys and sudo are not: trying again gives the same answer.
+	// Transient errors are a connection refused, reset or lost, or one
+	// that stopped answering before a command started on it: worth another
+	// try (on a new connection) for an idempotent command. Other timeouts,
+	// authentication, host keys and sudo are not: trying again gives the
+	// same answer.
 	Transient bool
 }
 
@@ -51,7 +53,8 @@ func (e *HostError) Error() string {
 func (e *HostError) Unwrap() error { return e.Err }
 
 // Pool holds one SSH connection per host, shared by every resource of a
-// provider instance, and replaces a connection that died. With a bastion,
+// provider instance, and replaces a connection that died, also one that
+// died without a word (see pooledConn.alive and startOn). With a bastion,
 // it also holds the one connection to the bastion that every target
 // connection is tunnelled through.
 type Pool struct {
@@ -61,7 +64,7 @@ type Pool struct {
 	closeAgent func() error
 
 	bastionMu     sync.Mutex // held while dialing the bastion: one dial at a time
-	bastionClient *ssh.Client
+	bastionClient atomic.Pointer[pooledConn]
 
 	mu    sync.Mutex
 	hosts map[string]*hostConn
@@ -81,7 +84,7 @@ func (h *hop) attr(name string) string { return h.prefix + name }
 
 type hostConn struct {
 	mu       sync.Mutex // held while dialing, so one dial per host at a time
-	client   *ssh.Client
+	conn     *pooledConn
 	sessions chan struct{}
 	// failed is the last dial's error when trying again cannot help (a
 	// timeout, a refused login or host key), kept for `timeout` so that the
@@ -155,16 +158,17 @@ func NewPool(cfg Config) (*Pool, error) {
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	for _, hc := range p.hosts {
-		if hc.client != nil {
-			_ = hc.client.Close()
+		hc.mu.Lock()
+		if hc.conn != nil {
+			hc.conn.discard()
 		}
+		hc.mu.Unlock()
 	}
 	p.hosts = map[string]*hostConn{}
 	p.mu.Unlock()
 	p.bastionMu.Lock()
-	if p.bastionClient != nil {
-		_ = p.bastionClient.Close()
-		p.bastionClient = nil
+	if c := p.bastionClient.Swap(nil); c != nil {
+		c.discard()
 	}
 	p.bastionMu.Unlock()
 	return p.closeAgent()
@@ -230,22 +234,43 @@ func (p *Pool) host(addr string) *hostConn {
 	return hc
 }
 
-// client returns the live connection to addr, dialing when there is none or
-// when stale is the one that just failed.
-func (p *Pool) client(ctx context.Context, addr string, hc *hostConn, stale *ssh.Client) (*ssh.Client, error) {
-	hc.mu.Lock()
-	defer hc.mu.Unlock()
-	if hc.client != nil && hc.client != stale {
-		return hc.client, nil
+// conn returns a live connection to addr: the pooled one if it still
+// answers (pooledConn.alive), else a new one, also when stale is the pooled
+// one and the caller found it dead.
+func (p *Pool) conn(ctx context.Context, addr string, hc *hostConn, stale *pooledConn) (*pooledConn, error) {
+	for {
+		hc.mu.Lock()
+		c := hc.conn
+		if c == nil || c == stale || c.dead() {
+			defer hc.mu.Unlock()
+			return p.redial(ctx, addr, hc)
+		}
+		hc.mu.Unlock()
+		err := c.alive(ctx, p.keepaliveWait())
+		if err == nil {
+			return c, nil
+		}
+		if ctx.Err() != nil {
+			return nil, p.ctxError(ctx, "", addr, "checking the SSH connection")
+		}
+		tflog.Debug(ctx, "SSH connection gave no sign of life; reconnecting", map[string]any{"host": addr, "error": err.Error()})
+		// Through a bastion, the dead part of the path may be the
+		// bastion's own connection.
+		p.suspectBastion()
+		stale = c
 	}
-	if hc.client != nil {
-		_ = hc.client.Close()
-		hc.client = nil
+}
+
+// redial replaces hc's connection, hc.mu held.
+func (p *Pool) redial(ctx context.Context, addr string, hc *hostConn) (*pooledConn, error) {
+	if hc.conn != nil {
+		hc.conn.discard()
+		hc.conn = nil
 	}
 	if hc.failed != nil && time.Since(hc.failedAt) < p.cfg.Timeout {
 		return nil, hc.failed
 	}
-	c, err := p.dial(ctx, addr)
+	client, err := p.dial(ctx, addr)
 	if err != nil {
 		var he *HostError
 		if (!errors.As(err, &he) || !he.Transient) && ctx.Err() == nil {
@@ -253,8 +278,18 @@ func (p *Pool) client(ctx context.Context, addr string, hc *hostConn, stale *ssh
 		}
 		return nil, err
 	}
-	hc.client, hc.failed = c, nil
-	return c, nil
+	hc.conn, hc.failed = newPooledConn(client), nil
+	return hc.conn, nil
+}
+
+// keepaliveWait bounds a keepalive: keepaliveWait, or `timeout` if shorter.
+func (p *Pool) keepaliveWait() time.Duration { return min(keepaliveWait, p.cfg.Timeout) }
+
+// suspectBastion makes the next tunnel probe the bastion's connection.
+func (p *Pool) suspectBastion() {
+	if c := p.bastionClient.Load(); c != nil {
+		c.suspect()
+	}
 }
 
 // dial connects to the target addr: directly, or through the bastion.
@@ -314,7 +349,7 @@ func hopLabel(h *hop) string {
 // tunnelled dial and the handshake through it.
 func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, error) {
 	b := p.bastion
-	var stale *ssh.Client
+	var stale *pooledConn
 	for attempt := 0; ; attempt++ {
 		bc, err := p.bastionConn(ctx, stale)
 		if err != nil {
@@ -327,6 +362,7 @@ func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, er
 		dialErr := dialCtx.Err()
 		cancel()
 		if err == nil {
+			bc.touch()
 			return conn, deadline, nil
 		}
 		var refused *ssh.OpenChannelError
@@ -351,24 +387,39 @@ func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, er
 	}
 }
 
-// bastionConn returns the live connection to the bastion, dialing when
-// there is none or when stale is the one that just failed.
-func (p *Pool) bastionConn(ctx context.Context, stale *ssh.Client) (*ssh.Client, error) {
-	p.bastionMu.Lock()
-	defer p.bastionMu.Unlock()
-	if p.bastionClient != nil && p.bastionClient != stale {
-		return p.bastionClient, nil
+// bastionConn returns a live connection to the bastion: the pooled one if
+// it still answers (pooledConn.alive), else a new one, also when stale is
+// the pooled one and the caller found it dead.
+func (p *Pool) bastionConn(ctx context.Context, stale *pooledConn) (*pooledConn, error) {
+	b := p.bastion
+	for {
+		p.bastionMu.Lock()
+		c := p.bastionClient.Load()
+		if c == nil || c == stale || c.dead() {
+			defer p.bastionMu.Unlock()
+			if c != nil {
+				c.discard()
+				p.bastionClient.Store(nil)
+			}
+			client, err := p.dialTCP(ctx, b, b.addr)
+			if err != nil {
+				return nil, err
+			}
+			c = newPooledConn(client)
+			p.bastionClient.Store(c)
+			return c, nil
+		}
+		p.bastionMu.Unlock()
+		err := c.alive(ctx, p.keepaliveWait())
+		if err == nil {
+			return c, nil
+		}
+		if ctx.Err() != nil {
+			return nil, p.ctxError(ctx, b.name, b.addr, "checking the SSH connection")
+		}
+		tflog.Debug(ctx, "SSH connection to the bastion gave no sign of life; reconnecting", map[string]any{"bastion": b.addr, "error": err.Error()})
+		stale = c
 	}
-	if p.bastionClient != nil {
-		_ = p.bastionClient.Close()
-		p.bastionClient = nil
-	}
-	c, err := p.dialTCP(ctx, p.bastion, p.bastion.addr)
-	if err != nil {
-		return nil, err
-	}
-	p.bastionClient = c
-	return c, nil
 }
 
 // handshake runs the SSH handshake on conn and logs in, within deadline.
@@ -424,15 +475,7 @@ func (p *Pool) handshake(ctx context.Context, conn net.Conn, h *hop, addr string
 }
 
 func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (systemd.Result, error) {
-	argv := cmd.Argv
-	var stdin io.Reader
-	if sudo := p.cfg.sudoArgv(); cmd.Privileged && sudo != nil {
-		argv = append(append([]string{}, sudo...), argv...)
-		if p.cfg.SudoPassword != "" {
-			stdin = strings.NewReader(p.cfg.SudoPassword + "\n")
-		}
-	}
-	line, err := ShellJoin(argv)
+	line, err := commandLine(cmd)
 	if err != nil {
 		return systemd.Result{}, &HostError{Addr: addr, Err: err}
 	}
@@ -445,15 +488,21 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 		defer func() { <-hc.sessions }()
 	case <-waitCtx.Done():
 		defer cancelWait()
-		return systemd.Result{}, p.ctxError(waitCtx, addr, cmd)
+		return systemd.Result{}, p.ctxError(waitCtx, "", addr, "`"+cmd.String()+"`")
 	}
 
-	logFields := map[string]any{"host": addr, "user": p.cfg.User, "argv": argv}
+	// The command as the caller wrote it, its script elided (the exact
+	// line adds only remoteEnv and quotes); never the password, only
+	// whether it goes to the command's standard input.
+	logFields := map[string]any{"host": addr, "user": p.cfg.User, "command": cmd.String(), "env": strings.Join(remoteEnv[1:], " "),
+		"sudo_password_on_stdin": p.passwordFor(cmd) != ""}
 	tflog.Debug(ctx, "running remote command", logFields)
 
-	// Connecting has its own bound, per hop (see dial); the command's
-	// starts once the session is open.
-	session, err := p.session(ctx, addr, hc)
+	// Connecting has its own bound, per hop (see dial), and so have
+	// opening the session and starting the command in it (see startOn);
+	// the command's own starts once it runs.
+	var stdout, stderr bytes.Buffer
+	conn, session, err := p.start(ctx, addr, hc, cmd, line, &stdout, &stderr)
 	if err != nil {
 		return systemd.Result{}, err
 	}
@@ -461,11 +510,6 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	ctx, cancel := context.WithTimeoutCause(ctx, p.cfg.Timeout, errTimeout)
 	defer cancel()
 
-	var stdout, stderr bytes.Buffer
-	session.Stdout, session.Stderr, session.Stdin = &stdout, &stderr, stdin
-	if err := session.Start(line); err != nil {
-		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("starting `%s`: %w", cmd, err), Transient: true}
-	}
 	done := make(chan error, 1)
 	go func() { done <- session.Wait() }()
 	select {
@@ -473,7 +517,10 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	case <-ctx.Done():
 		_ = session.Signal(ssh.SIGKILL)
 		_ = session.Close()
-		return systemd.Result{}, p.ctxError(ctx, addr, cmd)
+		// A command that hangs may be a connection that died under it:
+		// the next use checks first.
+		conn.suspect()
+		return systemd.Result{}, p.ctxError(ctx, "", addr, "`"+cmd.String()+"`")
 	}
 
 	res := systemd.Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
@@ -487,6 +534,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 		// command, whose effect is unknown.
 		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("`%s` ended without an exit status (connection lost?): %w", cmd, err), Transient: true}
 	}
+	conn.touch()
 	logFields["exit_code"] = res.ExitCode
 	tflog.Debug(ctx, "remote command finished", logFields)
 	if sudoErr := p.sudoFailure(addr, cmd, res); sudoErr != nil {
@@ -495,53 +543,180 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	return res, nil
 }
 
-// session opens a session, replacing the pooled connection once if it has
-// died since its last use.
-func (p *Pool) session(ctx context.Context, addr string, hc *hostConn) (*ssh.Session, error) {
-	var stale *ssh.Client
+// start opens a session on a live connection to addr and starts cmd (as
+// line) in it, writing its output to stdout and stderr. A connection that
+// ended since its last use is replaced once.
+func (p *Pool) start(ctx context.Context, addr string, hc *hostConn, cmd systemd.Command, line string, stdout, stderr io.Writer) (*pooledConn, *ssh.Session, error) {
+	var stale *pooledConn
 	for attempt := 0; ; attempt++ {
-		client, err := p.client(ctx, addr, hc, stale)
+		c, err := p.conn(ctx, addr, hc, stale)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		session, err := client.NewSession()
-		if err == nil {
-			return session, nil
+		session, err := p.startOn(ctx, addr, c, cmd, line, stdout, stderr)
+		var notOpened *sessionRefusedError
+		if !errors.As(err, &notOpened) {
+			return c, session, err
 		}
 		if attempt > 0 {
-			return nil, &HostError{Addr: addr, Err: fmt.Errorf("cannot open an SSH session: %w", err), Transient: true}
+			return nil, nil, &HostError{Addr: addr, Err: fmt.Errorf("cannot open an SSH session: %w", notOpened.err), Transient: true}
 		}
-		tflog.Debug(ctx, "SSH connection is dead; reconnecting", map[string]any{"host": addr, "error": err.Error()})
-		stale = client
+		tflog.Debug(ctx, "SSH connection is dead; reconnecting", map[string]any{"host": addr, "error": notOpened.err.Error()})
+		stale = c
 	}
 }
 
-func (p *Pool) ctxError(ctx context.Context, addr string, cmd systemd.Command) error {
+// sessionRefusedError is a session that c refused to open at once: the
+// connection has ended.
+type sessionRefusedError struct{ err error }
+
+func (e *sessionRefusedError) Error() string { return e.err.Error() }
+
+// startOn opens a session on c and starts cmd in it, within `timeout` (or
+// ctx's deadline, if sooner): on a connection that died without a word,
+// both would wait for TCP's minutes. A connection that does not answer in
+// time is discarded, so that the next try dials; since the command had not
+// been seen running, that failure is transient.
+func (p *Pool) startOn(ctx context.Context, addr string, c *pooledConn, cmd systemd.Command, line string, stdout, stderr io.Writer) (*ssh.Session, error) {
+	type started struct {
+		session *ssh.Session
+		err     error
+	}
+	done := make(chan started, 1)
+	var opened atomic.Bool
+	go func() {
+		session, err := c.NewSession()
+		if err != nil {
+			done <- started{err: &sessionRefusedError{err}}
+			return
+		}
+		opened.Store(true)
+		c.touch()
+		session.Stdout, session.Stderr, session.Stdin = stdout, stderr, p.stdin(cmd)
+		if err := session.Start(line); err != nil {
+			_ = session.Close()
+			done <- started{err: &HostError{Addr: addr, Err: fmt.Errorf("starting `%s`: %w", cmd, err), Transient: true}}
+			return
+		}
+		done <- started{session: session}
+	}()
+	// Whatever answers after the caller has given up is closed unused.
+	abandon := func() {
+		go func() {
+			if s := (<-done).session; s != nil {
+				_ = s.Signal(ssh.SIGKILL)
+				_ = s.Close()
+			}
+		}()
+	}
+	timer := time.NewTimer(time.Until(p.deadline(ctx)))
+	defer timer.Stop()
+	select {
+	case s := <-done:
+		return s.session, s.err
+	case <-ctx.Done():
+		if context.Cause(ctx) != errTimeout {
+			abandon()
+			return nil, p.ctxError(ctx, "", addr, "`"+cmd.String()+"`")
+		}
+	case <-timer.C:
+	}
+	abandon()
+	c.discard()
+	p.suspectBastion()
+	step := "opening an SSH session for"
+	if opened.Load() {
+		step = "starting"
+	}
+	return nil, &HostError{Addr: addr, Attribute: "timeout", Transient: true,
+		Err: fmt.Errorf("no answer to %s `%s` within %s: the connection was closed, and the next try connects anew", step, cmd, p.cfg.Timeout)}
+}
+
+// passwordFor is what the standard input of cmd carries before its
+// newline: the sudo password for a privileged command when there is one,
+// else nothing.
+func (p *Pool) passwordFor(cmd systemd.Command) string {
+	if cmd.Privileged && p.cfg.SudoPasswordOnStdin() {
+		return p.cfg.SudoPassword
+	}
+	return ""
+}
+
+// stdin is cmd's standard input: the sudo password and a newline, or
+// nothing (EOF at once).
+func (p *Pool) stdin(cmd systemd.Command) io.Reader {
+	if pw := p.passwordFor(cmd); pw != "" {
+		return strings.NewReader(pw + "\n")
+	}
+	return strings.NewReader("")
+}
+
+// ctxError is the error for what (a step, or a command in backquotes) on
+// hop's addr, cut short by ctx: by the provider's own `timeout`, or by the
+// caller.
+func (p *Pool) ctxError(ctx context.Context, hop, addr, what string) error {
 	if context.Cause(ctx) == errTimeout {
-		return &HostError{Addr: addr, Attribute: "timeout", Err: fmt.Errorf("`%s` did not finish within %s", cmd, p.cfg.Timeout)}
+		return &HostError{Hop: hop, Addr: addr, Attribute: "timeout", Err: fmt.Errorf("%s did not finish within %s", what, p.cfg.Timeout)}
 	}
-	return &HostError{Addr: addr, Err: fmt.Errorf("`%s` interrupted: %w", cmd, ctx.Err())}
+	return &HostError{Hop: hop, Addr: addr, Err: fmt.Errorf("%s interrupted: %w", what, ctx.Err())}
 }
 
-// sudoFailure recognises sudo refusing to run the command at all, which
-// says nothing about systemctl and needs a configuration change.
+// sudoFailure recognises sudo refusing to run systemctl at all, which says
+// nothing about systemctl and needs a configuration change. Commands run
+// sudo themselves, inside their scripts, so only the text sudo writes on
+// stderr (forwarded by the script, which then exits 1) tells its refusals
+// apart from systemctl's own failures.
 func (p *Pool) sudoFailure(addr string, cmd systemd.Command, res systemd.Result) error {
-	if !cmd.Privileged || p.cfg.sudoArgv() == nil || res.ExitCode != 1 {
+	if !cmd.Privileged || !p.cfg.UsesSudo() || res.ExitCode != 1 {
 		return nil
 	}
 	stderr := string(res.Stderr)
+	user := p.cfg.User
+	has := func(texts ...string) bool {
+		for _, t := range texts {
+			if strings.Contains(stderr, t) {
+				return true
+			}
+		}
+		return false
+	}
 	var msg, attr string
 	switch {
-	case strings.Contains(stderr, "sudo: a password is required"):
-		msg, attr = fmt.Sprintf("sudo needs a password for %q: set sudo_password, or allow NOPASSWD in the host's sudoers", p.cfg.User), "sudo_password"
-	case strings.Contains(stderr, "incorrect password attempt"), strings.Contains(stderr, "Sorry, try again"):
-		msg, attr = fmt.Sprintf("sudo rejected sudo_password for %q: check sudo_password", p.cfg.User), "sudo_password"
-	case strings.Contains(stderr, "is not in the sudoers file"), strings.Contains(stderr, "is not allowed to execute"), strings.Contains(stderr, "may not run sudo"):
-		msg, attr = fmt.Sprintf("%q may not run systemctl through sudo on this host: grant it in sudoers, or connect as another user", p.cfg.User), "user"
+	case has("you must have a tty to run sudo"):
+		msg, attr = fmt.Sprintf("sudo on this host runs only from a terminal for %q (requiretty), and commands over SSH have none: add `Defaults:%s !requiretty` to its sudoers", user, user), "user"
+	case has("incorrect password attempt", "Sorry, try again"):
+		msg, attr = fmt.Sprintf("sudo rejected sudo_password for %q: check sudo_password", user), "sudo_password"
+	case has("no password was provided") && p.cfg.SudoPasswordOnStdin():
+		// sudo -S met the end of its input: something before it read the line.
+		msg, attr = fmt.Sprintf("sudo found no password on its standard input for %q, though sudo_password is set: the command must hand its first line to sudo -S", user), "sudo_password"
+	case has("a password is required", "a terminal is required to read the password", "no password was provided"):
+		msg, attr = fmt.Sprintf("sudo needs a password for %q: set sudo_password, or let %q run systemctl without one (%s)", user, user, sudoersRule(user, false)), "sudo_password"
+	case has("is not in the sudoers file", "is not allowed to execute", "may not run sudo"):
+		msg, attr = fmt.Sprintf("%q may not run systemctl through sudo on this host: grant it in sudoers (%s), or connect as another user", user, sudoersRule(user, p.cfg.SudoPasswordOnStdin())), "user"
 	default:
 		return nil
 	}
-	return &HostError{Addr: addr, Attribute: attr, Err: fmt.Errorf("%s (sudo said: %s)", msg, strings.TrimSpace(stderr))}
+	return &HostError{Addr: addr, Attribute: attr, Err: fmt.Errorf("%s (sudo said: %s)", msg, strings.TrimSpace(p.redact(stderr)))}
+}
+
+// sudoersRule is the least a host's sudoers must grant user: only
+// systemctl needs sudo.
+func sudoersRule(user string, withPassword bool) string {
+	tag := "NOPASSWD: "
+	if withPassword {
+		tag = ""
+	}
+	return fmt.Sprintf("only systemctl needs sudo; the minimal rule is `%s ALL=(root) %s/usr/bin/systemctl`, optionally with "+
+		"`Defaults:%s env_keep += \"SYSTEMCTL_INSTALL_CLIENT_SIDE\"`, which lets systemctl write the links itself instead of asking PID 1", user, tag, user)
+}
+
+// redact hides the sudo password in text from the host: a script that
+// echoes its standard input must not carry the password into an error.
+func (p *Pool) redact(text string) string {
+	if p.cfg.SudoPassword == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, p.cfg.SudoPassword, "<sudo_password>")
 }
 
 func isTimeout(err error) bool {

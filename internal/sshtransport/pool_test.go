@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
@@ -36,6 +38,9 @@ type answer struct {
 
 type execRecord struct {
 	user, line, stdin string
+	// requests are the session's requests before exec, in order, each
+	// with its payload: "env NAME=VALUE", "pty-req", and the like.
+	requests []string
 }
 
 type fakeServer struct {
@@ -45,13 +50,16 @@ type fakeServer struct {
 	handleMu sync.Mutex
 	handle   func(line string) answer // set with setHandle
 
-	dials        atomic.Int32
-	noForwarding atomic.Bool // refuse direct-tcpip, as sshd with AllowTcpForwarding no
-	mu           sync.Mutex
-	conns        []net.Conn
-	execs        []execRecord
-	tunnels      []tunnelRecord
-	wg           sync.WaitGroup
+	dials          atomic.Int32
+	noForwarding   atomic.Bool  // refuse direct-tcpip, as sshd with AllowTcpForwarding no
+	keepalives     atomic.Int32 // keepalive@openssh.com requests received
+	muteExec       atomic.Bool  // leave exec requests unanswered
+	muteKeepalives atomic.Bool  // leave keepalives unanswered
+	mu             sync.Mutex
+	conns          []net.Conn
+	execs          []execRecord
+	tunnels        []tunnelRecord
+	wg             sync.WaitGroup
 }
 
 // tunnelRecord is one direct-tcpip channel the server opened, as a bastion.
@@ -171,7 +179,7 @@ func (s *fakeServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		ssh.DiscardRequests(reqs)
+		s.globalRequests(reqs)
 	}()
 	for nc := range chans {
 		switch nc.ChannelType() {
@@ -187,6 +195,23 @@ func (s *fakeServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
 			go s.forward(conn.User(), nc)
 		default:
 			_ = nc.Reject(ssh.UnknownChannelType, "sessions and direct-tcpip only")
+		}
+	}
+}
+
+// globalRequests answers every global request with a failure, as OpenSSH
+// answers keepalive@openssh.com, and counts the keepalives; muted ones get
+// no answer at all.
+func (s *fakeServer) globalRequests(reqs <-chan *ssh.Request) {
+	for req := range reqs {
+		if req.Type == "keepalive@openssh.com" {
+			s.keepalives.Add(1)
+			if s.muteKeepalives.Load() {
+				continue
+			}
+		}
+		if req.WantReply {
+			_ = req.Reply(false, nil)
 		}
 	}
 }
@@ -241,10 +266,12 @@ func (s *fakeServer) tunnelRecords() []tunnelRecord {
 func (s *fakeServer) session(user string, ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer s.wg.Done()
 	defer ch.Close()
+	var before []string
 	for req := range reqs {
 		if req.Type != "exec" {
 			// "signal" from a client that gave up, or anything else.
 			_ = req.Reply(false, nil)
+			before = append(before, req.Type+" "+string(req.Payload))
 			continue
 		}
 		var payload struct{ Command string }
@@ -252,11 +279,14 @@ func (s *fakeServer) session(user string, ch ssh.Channel, reqs <-chan *ssh.Reque
 			_ = req.Reply(false, nil)
 			return
 		}
+		if s.muteExec.Load() {
+			continue // until the client closes the channel
+		}
 		_ = req.Reply(true, nil)
 		// The client always closes stdin after sending it.
 		stdin, _ := io.ReadAll(ch)
 		s.mu.Lock()
-		s.execs = append(s.execs, execRecord{user: user, line: payload.Command, stdin: string(stdin)})
+		s.execs = append(s.execs, execRecord{user: user, line: payload.Command, stdin: string(stdin), requests: before})
 		s.mu.Unlock()
 		s.handleMu.Lock()
 		handle := s.handle
@@ -350,7 +380,9 @@ func TestPoolRun(t *testing.T) {
 		}
 	}
 	rec := s.records()
-	want := []string{`'echo' 'a b' 'it'\''s'`, `'fail'`}
+	// Every command runs in the C locale, through env whatever the login
+	// shell is.
+	want := []string{`'env' 'LC_ALL=C' 'echo' 'a b' 'it'\''s'`, `'env' 'LC_ALL=C' 'fail'`}
 	if len(rec) != len(want) {
 		t.Fatalf("server saw %d commands, want %d", len(rec), len(want))
 	}
@@ -365,85 +397,137 @@ func TestPoolRun(t *testing.T) {
 	}
 }
 
+// The transport never wraps a command in sudo (the command's own script
+// runs sudo, for systemctl only); it hands the sudo password to a
+// privileged command on its standard input, and to no other command.
 func TestPoolSudo(t *testing.T) {
 	priv, pub := newClientKey(t)
 	s := startServer(t, pub)
-	mask := systemd.Command{Argv: []string{"systemctl", "mask", "--", "x.service"}, Privileged: true}
+	script := systemd.Command{Argv: []string{"sh", "-c", "sudo -S -p '' systemctl mask -- \"$1\"", "sh", "x.service"}, Privileged: true}
 	probe := systemd.ScopeSystem.BatchCommand(nil, true)
-	probeLine, err := ShellJoin(probe.Argv)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const password = "hunter2 'quoted' $(x)"
 	tests := []struct {
 		what      string
 		sudo      bool
 		password  string
 		cmd       systemd.Command
-		wantLine  string
 		wantStdin string
 	}{
-		{"no sudo", false, "", mask, `'systemctl' 'mask' '--' 'x.service'`, ""},
-		{"sudo -n", true, "", mask, `'sudo' '-n' '--' 'systemctl' 'mask' '--' 'x.service'`, ""},
-		{"sudo -S", false, password, mask, `'sudo' '-S' '-p' '' '--' 'systemctl' 'mask' '--' 'x.service'`, password + "\n"},
-		{"sudo -S with sudo", true, password, mask, `'sudo' '-S' '-p' '' '--' 'systemctl' 'mask' '--' 'x.service'`, password + "\n"},
-		// Unprivileged commands never go through sudo, nor get the password.
-		{"probe with sudo -n", true, "", probe, probeLine, ""},
-		{"probe with sudo -S", true, password, probe, probeLine, ""},
+		{"no sudo", false, "", script, ""},
+		{"sudo -n", true, "", script, ""},
+		{"sudo -S", false, password, script, password + "\n"},
+		{"sudo -S with sudo", true, password, script, password + "\n"},
+		// Unprivileged commands never get the password.
+		{"probe with sudo -n", true, "", probe, ""},
+		{"probe with sudo -S", true, password, probe, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
 			cfg := clientSetup(t, s, priv)
 			cfg.Sudo, cfg.SudoPassword = tt.sudo, tt.password
 			before := len(s.records())
-			if _, err := newTestPool(t, cfg).Runner(s.addr).Run(context.Background(), tt.cmd); err != nil {
+			var logs strings.Builder
+			ctx := tflogtest.RootLogger(context.Background(), &logs)
+			if _, err := newTestPool(t, cfg).Runner(s.addr).Run(ctx, tt.cmd); err != nil {
 				t.Fatal(err)
 			}
 			rec := s.records()[before:]
 			if len(rec) != 1 {
 				t.Fatalf("server saw %d commands", len(rec))
 			}
-			if rec[0].line != tt.wantLine {
-				t.Errorf("line = %q, want %q", rec[0].line, tt.wantLine)
+			wantLine, err := commandLine(tt.cmd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec[0].line != wantLine {
+				t.Errorf("line = %q, want %q (no sudo added)", rec[0].line, wantLine)
 			}
 			if rec[0].stdin != tt.wantStdin {
 				t.Errorf("stdin = %q, want %q", rec[0].stdin, tt.wantStdin)
 			}
-			if strings.Contains(rec[0].line, "hunter2") {
-				t.Errorf("the sudo password is on the command line: %q", rec[0].line)
+			// Nothing but the command itself: no environment, no terminal.
+			if len(rec[0].requests) != 0 {
+				t.Errorf("requests before exec = %q, want none", rec[0].requests)
+			}
+			for what, text := range map[string]string{"command line": rec[0].line, "logs": logs.String()} {
+				if strings.Contains(text, "hunter2") {
+					t.Errorf("the sudo password is in the %s: %q", what, text)
+				}
+			}
+			// The logs show the command as written, its script elided.
+			if got := loggedCommands(t, logs.String()); len(got) == 0 || got[0] != tt.cmd.String() {
+				t.Errorf("logged commands %q, want %q first", got, tt.cmd.String())
 			}
 		})
 	}
 }
 
+// loggedCommands are the "command" fields of JSON log lines.
+func loggedCommands(t *testing.T, logs string) []string {
+	t.Helper()
+	var commands []string
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var entry struct{ Command string }
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if entry.Command != "" {
+			commands = append(commands, entry.Command)
+		}
+	}
+	return commands
+}
+
+// sudo's refusals, forwarded by the command's script on stderr with exit
+// status 1, become errors that say what to change; anything else is the
+// caller's to read.
 func TestPoolSudoFailures(t *testing.T) {
 	priv, pub := newClientKey(t)
 	s := startServer(t, pub)
-	mask := systemd.Command{Argv: []string{"systemctl", "mask", "--", "x.service"}, Privileged: true}
+	mask := systemd.Command{Argv: []string{"sh", "-c", "sudo -n systemctl mask -- x.service || exit 1"}, Privileged: true}
+	const password = "hunter2"
+	rule := "`deploy ALL=(root) NOPASSWD: /usr/bin/systemctl`"
+	ruleWithPassword := "`deploy ALL=(root) /usr/bin/systemctl`"
+	envKeep := "`Defaults:deploy env_keep += \"SYSTEMCTL_INSTALL_CLIENT_SIDE\"`"
 	tests := []struct {
 		what      string
 		sudo      bool
+		password  string
 		cmd       systemd.Command
 		stderr    string
 		status    uint32
-		attribute string // "" when the result must come back as is
+		attribute string   // "" when the result must come back as is
+		mention   []string // besides sudo's first line
 	}{
-		{"password required", true, mask, "sudo: a password is required\n", 1, "sudo_password"},
-		{"wrong password", true, mask, "Sorry, try again.\nsudo: 1 incorrect password attempt\n", 1, "sudo_password"},
-		{"not in sudoers", true, mask, "deploy is not in the sudoers file.\n", 1, "user"},
-		{"not allowed", true, mask, "Sorry, user deploy is not allowed to execute '/bin/systemctl mask -- x.service' as root on h.\n", 1, "user"},
-		{"may not run sudo", true, mask, "Sorry, user deploy may not run sudo on h.\n", 1, "user"},
+		{"password required", true, "", mask, "sudo: a password is required\n", 1, "sudo_password",
+			[]string{"sudo needs a password for \"deploy\"", "set sudo_password", "only systemctl needs sudo", rule, envKeep}},
+		{"no terminal for a password", true, "", mask, "sudo: a terminal is required to read the password; either use the -S option to read from standard input or configure an askpass helper\n", 1, "sudo_password",
+			[]string{"sudo needs a password", rule}},
+		{"wrong password", true, password, mask, "Sorry, try again.\nsudo: no password was provided\nsudo: 1 incorrect password attempt\n", 1, "sudo_password",
+			[]string{"sudo rejected sudo_password for \"deploy\"", "1 incorrect password attempt"}},
+		{"password not on stdin", false, password, mask, "sudo: no password was provided\n", 1, "sudo_password",
+			[]string{"no password on its standard input", "though sudo_password is set"}},
+		{"requiretty", true, "", mask, "sudo: sorry, you must have a tty to run sudo\n", 1, "user",
+			[]string{"requiretty", "`Defaults:deploy !requiretty`"}},
+		{"requiretty with a password", false, password, mask, "sudo: sorry, you must have a tty to run sudo\n", 1, "user",
+			[]string{"`Defaults:deploy !requiretty`"}},
+		{"not in sudoers", true, "", mask, "deploy is not in the sudoers file.\n", 1, "user",
+			[]string{"may not run systemctl through sudo", "only systemctl needs sudo", rule, envKeep}},
+		{"not in sudoers with a password", false, password, mask, "deploy is not in the sudoers file.  This incident will be reported.\n", 1, "user",
+			[]string{ruleWithPassword}},
+		{"not allowed", true, "", mask, "Sorry, user deploy is not allowed to execute '/bin/systemctl mask -- x.service' as root on h.\n", 1, "user", []string{rule}},
+		{"may not run sudo", true, "", mask, "Sorry, user deploy may not run sudo on h.\n", 1, "user", []string{rule}},
 		// systemctl's own failure, through sudo, is the caller's to read.
-		{"systemctl fails", true, mask, "Failed to mask unit: Access denied\n", 1, ""},
-		{"other status", true, mask, "sudo: a password is required\n", 2, ""},
-		{"without sudo", false, mask, "sudo: a password is required\n", 1, ""},
-		{"unprivileged command", true, systemd.ScopeSystem.BatchCommand(nil, true), "sudo: a password is required\n", 1, ""},
+		{"systemctl fails", true, "", mask, "Failed to mask unit: Access denied\n", 1, "", nil},
+		{"other status", true, "", mask, "sudo: a password is required\n", 2, "", nil},
+		{"without sudo", false, "", mask, "sudo: a password is required\n", 1, "", nil},
+		{"unprivileged command", true, "", systemd.ScopeSystem.BatchCommand(nil, true), "sudo: a password is required\n", 1, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
 			s.setHandle(func(string) answer { return answer{stderr: tt.stderr, status: tt.status} })
 			cfg := clientSetup(t, s, priv)
-			cfg.Sudo = tt.sudo
+			cfg.Sudo, cfg.SudoPassword = tt.sudo, tt.password
 			res, err := newTestPool(t, cfg).Runner(s.addr).Run(context.Background(), tt.cmd)
 			if tt.attribute == "" {
 				if err != nil {
@@ -454,8 +538,29 @@ func TestPoolSudoFailures(t *testing.T) {
 				}
 				return
 			}
-			wantHostError(t, err, tt.attribute, "sudo", strings.TrimSpace(strings.Split(tt.stderr, "\n")[0]))
+			wantHostError(t, err, tt.attribute, append([]string{"sudo said: " + strings.TrimSpace(strings.Split(tt.stderr, "\n")[0])}, tt.mention...)...)
+			if tt.password != "" && strings.Contains(err.Error(), tt.password) {
+				t.Errorf("the error shows the sudo password: %v", err)
+			}
 		})
+	}
+}
+
+// A script that echoes its standard input does not carry the password
+// into the error.
+func TestPoolSudoFailureHidesThePassword(t *testing.T) {
+	priv, pub := newClientKey(t)
+	s := startServer(t, pub)
+	const password = "hunter2"
+	s.setHandle(func(string) answer {
+		return answer{stderr: "+ read " + password + "\nsudo: 1 incorrect password attempt\n", status: 1}
+	})
+	cfg := clientSetup(t, s, priv)
+	cfg.SudoPassword = password
+	_, err := newTestPool(t, cfg).Runner(s.addr).Run(context.Background(), systemd.Command{Argv: []string{"sh", "-c", "x"}, Privileged: true})
+	wantHostError(t, err, "sudo_password", "+ read <sudo_password>")
+	if strings.Contains(err.Error(), password) {
+		t.Errorf("the error shows the sudo password: %v", err)
 	}
 }
 
@@ -560,7 +665,7 @@ func TestPoolConcurrentRunsShareOneConnection(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			res, err := r.Run(context.Background(), systemd.Command{Argv: []string{"echo", "x"}})
-			if err == nil && string(res.Stdout) != `'echo' 'x'` {
+			if err == nil && string(res.Stdout) != `'env' 'LC_ALL=C' 'echo' 'x'` {
 				err = errors.New("stdout " + string(res.Stdout))
 			}
 			errs <- err

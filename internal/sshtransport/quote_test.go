@@ -103,6 +103,47 @@ func TestShellJoinRefuses(t *testing.T) {
 	}
 }
 
+// The line a command runs as: the C locale through env, then the argv
+// intact, under a real /bin/sh (and the same whatever the locale of the
+// login).
+func TestCommandLine(t *testing.T) {
+	argv := []string{"sh", "-c", `printf '%s\n' "$LC_ALL" "$1"`, "sh", "it's $HOME"}
+	line, err := commandLine(systemd.Command{Argv: argv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `'env' 'LC_ALL=C' 'sh' '-c' `; !strings.HasPrefix(line, want) {
+		t.Errorf("commandLine = %q, want it to start with %q", line, want)
+	}
+	cmd := exec.Command("/bin/sh", "-c", line)
+	cmd.Env = []string{"LC_ALL=de_DE.UTF-8", "PATH=/usr/bin:/bin"}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sh -c %q: %v", line, err)
+	}
+	if got, want := string(out), "C\nit's $HOME\n"; got != want {
+		t.Errorf("the command saw %q, want %q", got, want)
+	}
+}
+
+func TestCommandLineRefuses(t *testing.T) {
+	tests := []struct {
+		argv []string
+		want string
+	}{
+		// Never a bare env, which would print the environment.
+		{nil, "empty command"},
+		// Words are numbered in the command's own argv.
+		{[]string{"ok", "\x00"}, "argument 1 contains a NUL byte"},
+	}
+	for _, tt := range tests {
+		got, err := commandLine(systemd.Command{Argv: tt.argv})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("commandLine(%q) = %q, %v; want an error mentioning %q", tt.argv, got, err, tt.want)
+		}
+	}
+}
+
 // TestShellJoinArbitraryBytes: any word without NUL survives the shell.
 func TestShellJoinArbitraryBytes(t *testing.T) {
 	const seed = 20240601

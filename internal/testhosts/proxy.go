@@ -1,27 +1,30 @@
 package testhosts
 
 import (
-	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
 // Proxy forwards a local TCP port to a test host's sshd. Stopping it makes
 // the host unreachable (connection refused) for whoever dials the proxy,
-// without disturbing other tests that use the host directly.
+// without disturbing other tests that use the host directly. Silencing it
+// makes the path drop every packet while the connections stay open.
 type Proxy struct {
 	Addr   string // 127.0.0.1:PORT
 	target string
 
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu        sync.Mutex
+	ln        net.Listener
+	conns     map[net.Conn]struct{}
+	silenced  []*atomic.Bool // one per forwarded connection, set when it goes silent
+	silentNew bool           // connections accepted from now on are held, never forwarded
+	wg        sync.WaitGroup
 }
 
 // StartProxy forwards a fresh local port to h, until the test ends.
@@ -62,23 +65,65 @@ func (p *Proxy) serve(ln net.Listener) {
 }
 
 func (p *Proxy) forward(c net.Conn) {
+	p.mu.Lock()
+	if p.silentNew {
+		// Accepted by the kernel, as by a host whose packets are dropped
+		// after the SYN: nothing ever comes back.
+		p.conns[c] = struct{}{}
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
 	up, err := net.Dial("tcp", p.target)
 	if err != nil {
 		_ = c.Close()
 		return
 	}
+	silent := new(atomic.Bool)
 	p.mu.Lock()
 	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
+	p.silenced = append(p.silenced, silent)
 	p.mu.Unlock()
 	pipe := func(dst, src net.Conn) {
 		defer p.wg.Done()
-		_, _ = io.Copy(dst, src)
+		buf := make([]byte, 32*1024)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 && !silent.Load() {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
 		_ = dst.Close()
 		_ = src.Close()
 	}
 	p.wg.Add(2)
 	go pipe(up, c)
 	go pipe(c, up)
+}
+
+// Silence makes every connection forwarded so far drop what it carries,
+// both ways, from now on: the TCP connections stay open and nothing is
+// delivered, as on a path that drops every packet. Connections made later
+// are forwarded as usual (a new path), unless SilenceNew is in effect too.
+func (p *Proxy) Silence() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.silenced {
+		s.Store(true)
+	}
+}
+
+// SilenceNew makes the proxy accept connections and never forward them,
+// from now on: a host that stopped answering.
+func (p *Proxy) SilenceNew() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.silentNew = true
 }
 
 // Stop closes the listener and every forwarded connection: the port then
