@@ -306,6 +306,3 @@ func knownHostsDefault() string {
 	}
 	return home + "/.ssh/known_hosts"
 }
-
-// UsesSudo reports whether systemctl's writes go through sudo.
-func (c Config) UsesSudo() bool { return c.Sudo || c.SudoPassword != "" }

@@ -404,7 +404,7 @@ func TestPoolSudo(t *testing.T) {
 	priv, pub := newClientKey(t)
 	s := startServer(t, pub)
 	script := systemd.Command{Argv: []string{"sh", "-c", "sudo -S -p '' systemctl mask -- \"$1\"", "sh", "x.service"}, Privileged: true}
-	probe := systemd.ScopeSystem.BatchCommand(nil, true)
+	probe := systemd.ScopeSystem.BatchCommand(nil, true, false)
 	const password = "hunter2 'quoted' $(x)"
 	tests := []struct {
 		what      string
@@ -521,7 +521,7 @@ func TestPoolSudoFailures(t *testing.T) {
 		{"systemctl fails", true, "", mask, "Failed to mask unit: Access denied\n", 1, "", nil},
 		{"other status", true, "", mask, "sudo: a password is required\n", 2, "", nil},
 		{"without sudo", false, "", mask, "sudo: a password is required\n", 1, "", nil},
-		{"unprivileged command", true, "", systemd.ScopeSystem.BatchCommand(nil, true), "sudo: a password is required\n", 1, "", nil},
+		{"unprivileged command", true, "", systemd.ScopeSystem.BatchCommand(nil, true, false), "sudo: a password is required\n", 1, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {

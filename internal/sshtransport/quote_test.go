@@ -195,7 +195,7 @@ func TestValidUnitNamesReachSystemctlIntact(t *testing.T) {
 		}
 		accepted++
 		for _, layer := range systemd.Layers {
-			argv := systemd.ScopeSystem.BatchCommand([]systemd.Op{{Name: name, Layer: layer}, {Kind: systemd.OpUnmask, Name: name}}, false).Argv
+			argv := systemd.ScopeSystem.BatchCommand([]systemd.Op{{Name: name, Layer: layer}, {Kind: systemd.OpUnmask, Name: name}}, false, false).Argv
 			if got := shellWords(t, argv); !reflect.DeepEqual(got, argv) {
 				t.Fatalf("seed %d: argv %q came back as %q", seed, argv, got)
 			}
@@ -208,7 +208,7 @@ func TestValidUnitNamesReachSystemctlIntact(t *testing.T) {
 
 func TestBatchCommandThroughShell(t *testing.T) {
 	// The batch script itself is one word with newlines and quotes in it.
-	argv := systemd.ScopeSystem.BatchCommand([]systemd.Op{{Name: "a.service"}, {Name: "--help.service"}, {Name: `x\x2d.mount`}}, true).Argv
+	argv := systemd.ScopeSystem.BatchCommand([]systemd.Op{{Name: "a.service"}, {Name: "--help.service"}, {Name: `x\x2d.mount`}}, true, false).Argv
 	if got := shellWords(t, argv); !reflect.DeepEqual(got, argv) {
 		t.Errorf("argv %q came back as %q", argv, got)
 	}
@@ -217,7 +217,7 @@ func TestBatchCommandThroughShell(t *testing.T) {
 func TestSweepRunsThroughShell(t *testing.T) {
 	// End to end on this machine, read-only: the quoted sweep runs under
 	// /bin/sh and its answer parses.
-	line, err := ShellJoin(systemd.ScopeSystem.BatchCommand(nil, true).Argv)
+	line, err := ShellJoin(systemd.ScopeSystem.BatchCommand(nil, true, false).Argv)
 	if err != nil {
 		t.Fatal(err)
 	}
