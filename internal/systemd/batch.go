@@ -133,12 +133,12 @@ type ReadBackError struct {
 }
 
 func (e *ReadBackError) Error() string {
-	verb, want := "masking", "a mask"
 	if e.Op.Kind == OpUnmask {
-		verb, want = "unmasking", "no mask"
+		return fmt.Sprintf("systemctl reported unmasking %s as done, but %s still holds a mask (%s) afterwards",
+			e.Op.Name, e.Scope.UnitPath(e.Op.Layer, e.Op.Name), e.Found)
 	}
-	return fmt.Sprintf("systemctl reported %s %s as done, but %s holds %s afterwards, not %s",
-		verb, e.Op.Name, e.Scope.UnitPath(e.Op.Layer, e.Op.Name), e.Found, want)
+	return fmt.Sprintf("systemctl reported masking %s as done, but %s holds %s afterwards, not a mask",
+		e.Op.Name, e.Scope.UnitPath(e.Op.Layer, e.Op.Name), e.Found)
 }
 
 // OpResult is what became of one op.

@@ -12,7 +12,8 @@ func TestCommandString(t *testing.T) {
 	}{
 		{Command{Argv: []string{"systemctl", "mask", "--runtime", "--", "x.service"}}, "systemctl mask --runtime -- x.service"},
 		// The multi-line script is elided from logs and errors.
-		{ScopeSystem.BatchCommand([]Op{{Name: "x.service", Layer: Runtime}}, false), "sh -c <script> batch mask-runtime x.service"},
+		{ScopeSystem.BatchCommand([]Op{{Name: "x.service", Layer: Runtime}}, false, true), "sh -c <script> systemd-tf batch system 1 0 mask-runtime x.service"},
+		{ScopeUser.UnitInfoCommand("getty@tty1.service"), "sh -c <script> systemd-tf info user 0 getty@tty1.service getty@.service"},
 	}
 	for _, tt := range tests {
 		if got := tt.cmd.String(); got != tt.want {
@@ -48,7 +49,7 @@ func TestLayer(t *testing.T) {
 			t.Errorf("LayerFor(%v) = %v, want %v", tt.fromRuntimeSwitch, got, tt.layer)
 		}
 	}
-	// ParseProbe relies on this order, which is also the probe script's.
+	// Layers lists the layers in systemctl's order of precedence.
 	if !reflect.DeepEqual(Layers, []Layer{Persistent, Runtime}) {
 		t.Errorf("Layers = %v", Layers)
 	}

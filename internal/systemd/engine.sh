@@ -414,11 +414,12 @@ batch() {
 		mask | mask-now) mp="$mp $n" mpt="$mpt $i" ;;
 		unmask-runtime) ur="$ur $n" urt="$urt $i" need239=1 ;;
 		unmask) up="$up $n" upt="$upt $i"
+			# Before 240, plain unmask would unlink /run's entry too.
 			kind "$R/$n"
-			case $k in n | e) need239=1 ;; esac
+			[ -z "$k" ] || need239=1
 			;;
 		esac
-		case $w in mask-now*) stops="$stops $n" stopt="$stopt $i" ;; esac
+		case $w in mask-now*) stops="$stops $n" stopt="$stopt s$i" ;; esac
 		w=
 	done
 	group "$mpt" "${mp# }" sc mask --no-reload --

@@ -4,40 +4,46 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// opsOf reads the ops back from a batch command's argv ("WORD NAME" pairs).
-func opsOf(t *testing.T, cmd Command) []Op {
-	t.Helper()
-	if len(cmd.Argv) < 4 || cmd.Argv[0] != "sh" || cmd.Argv[3] != "batch" || len(cmd.Argv)%2 != 0 {
-		t.Fatalf("not a batch command: %q", cmd.Argv)
-	}
-	var ops []Op
-	for i := 4; i < len(cmd.Argv); i += 2 {
-		kind, layer, now, ok := ParseOpWord(cmd.Argv[i])
-		if !ok {
-			t.Fatalf("unknown op word %q", cmd.Argv[i])
-		}
-		ops = append(ops, Op{Kind: kind, Name: cmd.Argv[i+1], Layer: layer, Now: now})
-	}
-	return ops
+// batchCall is a batch command's arguments read back from its argv:
+// sh -c SCRIPT systemd-tf batch SCOPE SUDO SWEEP [WORD NAME]…
+type batchCall struct {
+	ops   []Op
+	sweep bool
 }
 
-// memHost holds the unit directories of a host for the fake runners.
+func batchCallOf(t *testing.T, cmd Command) batchCall {
+	t.Helper()
+	a := cmd.Argv
+	if len(a) < 8 || a[0] != "sh" || a[2] != engineScript || a[4] != "batch" || len(a)%2 != 0 {
+		t.Fatalf("not a batch command: %q", a[min(3, len(a)):])
+	}
+	call := batchCall{sweep: a[7] == "1"}
+	for i := 8; i < len(a); i += 2 {
+		kind, layer, now, ok := ParseOpWord(a[i])
+		if !ok {
+			t.Fatalf("unknown op word %q", a[i])
+		}
+		call.ops = append(call.ops, Op{Kind: kind, Name: a[i+1], Layer: layer, Now: now})
+	}
+	return call
+}
+
+// memHost is what the two mask directories of a system host hold, by unit
+// name, for the fake runners: enough to answer in the engine's protocol,
+// not a second engine.
 type memHost map[string]MaskState
 
-// answer applies ops as the batch script would, every op succeeding except
-// those failed lists (by name, with its stderr), and prints the script's
-// answer: a sweep of everything, or the ops' units.
-func (h memHost) answer(ops []Op, sweep bool, failed map[string]string) Result {
-	var b strings.Builder
-	for i, op := range ops {
-		if stderr, ok := failed[op.Name]; ok {
-			fmt.Fprintf(&b, "rc\t%d\t1\nerr\t%d\t%s\n", i+1, i+1, stderr)
+// apply does what ops ask, except for the ops of units in failed.
+func (h memHost) apply(ops []Op, failed map[string]string) {
+	for _, op := range ops {
+		if _, ok := failed[op.Name]; ok {
 			continue
 		}
 		st := h[op.Name]
@@ -52,33 +58,51 @@ func (h memHost) answer(ops []Op, sweep bool, failed map[string]string) Result {
 		}
 		h[op.Name] = st
 	}
-	line := func(name string, st MaskState) {
-		for _, l := range Layers {
-			if e := st.Entry(l); e != EntryNone || !sweep {
-				word := map[Entry]string{EntryNone: "none", EntryNullLink: "null", EntryEmptyFile: "empty", EntryUnitFile: "unit"}[e]
-				fmt.Fprintf(&b, "%s\t%s\t%s\n", l, word, name)
-			}
+}
+
+// answer prints what the engine answers after ops: an "rc" and an "err"
+// line for each failed op (failed maps a unit to its stderr), then an "r"
+// line for every unit after a sweep or with no ops, for the ops' units
+// otherwise.
+func (h memHost) answer(ops []Op, sweep bool, failed map[string]string) Result {
+	var b strings.Builder
+	b.WriteString(spLines(ScopeSystem))
+	for i, op := range ops {
+		if stderr, ok := failed[op.Name]; ok {
+			fmt.Fprintf(&b, "rc\t%d\t1\nerr\t%d\t%s\n", i+1, i+1, stderr)
 		}
+	}
+	kinds := map[Entry]string{EntryNullLink: "n", EntryEmptyFile: "e", EntryUnitFile: "f"}
+	line := func(name string) {
+		var entries []string
+		if k := kinds[h[name].Persistent]; k != "" {
+			entries = append(entries, "/etc/systemd/system:"+k)
+		}
+		if k := kinds[h[name].Runtime]; k != "" {
+			entries = append(entries, "/run/systemd/system:"+k)
+		}
+		b.WriteString(rLine(ScopeSystem, name, entries...))
 	}
 	if sweep || len(ops) == 0 {
 		for name, st := range h {
-			line(name, st)
-		}
-	} else {
-		for _, op := range ops {
-			line(op.Name, h[op.Name])
+			if st.Persistent != EntryNone || st.Runtime != EntryNone {
+				line(name)
+			}
 		}
 	}
-	b.WriteString("dir\tpersistent\t/etc/systemd/system\ndir\truntime\t/run/systemd/system\nend\n")
+	for _, op := range ops {
+		line(op.Name)
+	}
+	b.WriteString("end\n")
 	return Result{Stdout: []byte(b.String())}
 }
 
-// gatedRunner answers with answer(), after the test lets each call through.
+// gatedRunner answers from its memHost, after the test lets each call
+// through.
 type gatedRunner struct {
 	t       *testing.T
 	mu      sync.Mutex
-	calls   [][]Op
-	sweeps  int
+	calls   []batchCall
 	started chan struct{}
 	release chan struct{}
 	failed  map[string]string
@@ -91,20 +115,19 @@ func newGatedRunner(t *testing.T) *gatedRunner {
 }
 
 func (g *gatedRunner) Run(_ context.Context, cmd Command) (Result, error) {
-	ops := opsOf(g.t, cmd)
-	sweep := strings.Contains(cmd.Argv[2], "\nsweep persistent")
+	call := batchCallOf(g.t, cmd)
 	g.mu.Lock()
-	g.calls = append(g.calls, ops)
-	if sweep {
-		g.sweeps++
-	}
+	g.calls = append(g.calls, call)
 	g.mu.Unlock()
 	g.started <- struct{}{}
 	<-g.release
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.err != nil {
 		return Result{}, g.err
 	}
-	return g.host.answer(ops, sweep, g.failed), nil
+	g.host.apply(call.ops, g.failed)
+	return g.host.answer(call.ops, call.sweep, g.failed), nil
 }
 
 func (g *gatedRunner) callCount() int {
@@ -113,19 +136,38 @@ func (g *gatedRunner) callCount() int {
 	return len(g.calls)
 }
 
-func newTestBatcher(r Runner) *Batcher {
-	b := NewBatcher(r, ScopeSystem)
-	b.Linger = 0
-	return b
+func (g *gatedRunner) sweeps() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for _, c := range g.calls {
+		if c.sweep {
+			n++
+		}
+	}
+	return n
+}
+
+// letThrough lets n calls run without waiting for the test.
+func (g *gatedRunner) letThrough(n int) {
+	for i := 0; i < n; i++ {
+		g.release <- struct{}{}
+	}
+}
+
+func newTestEngine(r Runner) *Engine {
+	e := NewEngine(r, ScopeSystem, false)
+	e.Linger = 0
+	return e
 }
 
 // waitQueued waits until n requests are queued behind the running batch.
-func waitQueued(t *testing.T, b *Batcher, n int) {
+func waitQueued(t *testing.T, e *Engine, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		b.mu.Lock()
-		q := len(b.queue)
-		b.mu.Unlock()
+		e.mu.Lock()
+		q := len(e.queue)
+		e.mu.Unlock()
 		if q == n {
 			return
 		}
@@ -135,49 +177,43 @@ func waitQueued(t *testing.T, b *Batcher, n int) {
 
 // What arrives while a batch runs goes out together in the next one, and
 // each caller gets its own unit's result: one conflict fails one unit.
-func TestBatcherCoalesces(t *testing.T) {
+func TestEngineCoalesces(t *testing.T) {
 	g := newGatedRunner(t)
 	g.failed = map[string]string{"c.service": `Failed to mask unit, file "/etc/systemd/system/c.service" already exists.`}
-	b := newTestBatcher(g)
+	e := newTestEngine(g)
 	ctx := context.Background()
 
 	results := make(map[string]error)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	mask := func(name string, layer Layer) {
-		defer wg.Done()
-		err := b.Mask(ctx, name, layer).Err
-		mu.Lock()
-		results[name] = err
-		mu.Unlock()
+	mask := func(name string, layer Layer, stop bool) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := e.Mask(ctx, name, layer, stop).Err
+			mu.Lock()
+			results[name] = err
+			mu.Unlock()
+		}()
 	}
-	wg.Add(1)
-	go mask("first.service", Persistent)
+	mask("first.service", Persistent, false)
 	<-g.started
 	for _, n := range []string{"a.service", "b.service", "c.service"} {
-		wg.Add(1)
-		go mask(n, Persistent)
+		mask(n, Persistent, false)
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		err := b.MaskNow(ctx, "r.service", Runtime).Err
-		mu.Lock()
-		results["r.service"] = err
-		mu.Unlock()
-	}()
-	waitQueued(t, b, 4)
+	mask("r.service", Runtime, true)
+	waitQueued(t, e, 4)
 	g.release <- struct{}{}
 	<-g.started
 	g.release <- struct{}{}
 	wg.Wait()
 
-	if len(g.calls) != 2 || len(g.calls[0]) != 1 || len(g.calls[1]) != 4 {
+	if len(g.calls) != 2 || len(g.calls[0].ops) != 1 || len(g.calls[1].ops) != 4 {
 		t.Fatalf("commands: %v, want the first alone, then the 4 others together", g.calls)
 	}
-	for _, op := range g.calls[1] {
-		if op.Now != (op.Name == "r.service") {
-			t.Errorf("op %+v: only r.service stops its unit", op)
+	for _, op := range g.calls[1].ops {
+		if op.Now != (op.Name == "r.service") || (op.Layer == Runtime) != (op.Name == "r.service") {
+			t.Errorf("op %+v: only r.service is runtime and stops its unit", op)
 		}
 	}
 	for name, err := range results {
@@ -196,27 +232,25 @@ func TestBatcherCoalesces(t *testing.T) {
 
 // Reads within SweepReuse of a sweep are answered from it; later ones, or
 // ones with a write in flight, go to the host.
-func TestBatcherReusesSweeps(t *testing.T) {
+func TestEngineReusesSweeps(t *testing.T) {
 	g := newGatedRunner(t)
-	b := newTestBatcher(g)
+	e := newTestEngine(g)
 	now := time.Unix(1000, 0)
-	b.now = func() time.Time { return now }
+	e.now = func() time.Time { return now }
 	ctx := context.Background()
-	for i := 0; i < 100; i++ {
-		g.release <- struct{}{}
-	}
+	g.letThrough(100)
 
-	if _, err := b.State(ctx, "a.service"); err != nil {
+	if _, err := e.State(ctx, "a.service"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.State(ctx, "b.service", "c.service"); err != nil {
+	if _, err := e.State(ctx, "b.service", "c.service"); err != nil {
 		t.Fatal(err)
 	}
-	if g.callCount() != 1 || g.sweeps != 1 {
-		t.Fatalf("%d commands, %d sweeps; want one sweep for both reads", g.callCount(), g.sweeps)
+	if g.callCount() != 1 || g.sweeps() != 1 {
+		t.Fatalf("%d commands, %d sweeps; want one sweep for both reads", g.callCount(), g.sweeps())
 	}
 	now = now.Add(DefaultSweepReuse)
-	if _, err := b.State(ctx, "a.service"); err != nil {
+	if _, err := e.State(ctx, "a.service"); err != nil {
 		t.Fatal(err)
 	}
 	if g.callCount() != 2 {
@@ -225,47 +259,53 @@ func TestBatcherReusesSweeps(t *testing.T) {
 
 	// A write batch reads back its own units only: it answers a read of
 	// those, not of others.
-	if err := b.Mask(ctx, "m.service", Persistent).Err; err != nil {
+	if err := e.Mask(ctx, "m.service", Persistent, false).Err; err != nil {
 		t.Fatal(err)
 	}
-	states, err := b.State(ctx, "m.service")
+	if c := g.calls[2]; c.sweep || len(c.ops) != 1 {
+		t.Errorf("the write: %+v, want its op and no sweep", c)
+	}
+	states, err := e.State(ctx, "m.service")
 	if err != nil || !states["m.service"].Masked(Persistent) || g.callCount() != 3 {
 		t.Fatalf("read after the write: %v %v, %d commands", states, err, g.callCount())
 	}
-	if _, err := b.State(ctx, "other.service"); err != nil || g.callCount() != 4 || g.sweeps != 3 {
-		t.Fatalf("a write's read-back answered for another unit: %d commands, %d sweeps", g.callCount(), g.sweeps)
+	if states["m.service"].Loaded.Path != "/etc/systemd/system/m.service" {
+		t.Errorf("the read-back does not say what systemd loads: %+v", states["m.service"])
+	}
+	if _, err := e.State(ctx, "other.service"); err != nil || g.callCount() != 4 || g.sweeps() != 3 {
+		t.Fatalf("a write's read-back answered for another unit: %d commands, %d sweeps", g.callCount(), g.sweeps())
 	}
 }
 
-// sweptBatcher is a Batcher that has just read the host once.
-func sweptBatcher(t *testing.T) (*gatedRunner, *Batcher) {
+// sweptEngine is an Engine that has just read the host once.
+func sweptEngine(t *testing.T) (*gatedRunner, *Engine) {
 	t.Helper()
 	g := newGatedRunner(t)
-	b := newTestBatcher(g)
+	e := newTestEngine(g)
 	g.release <- struct{}{}
-	if _, err := b.State(context.Background(), "a.service"); err != nil {
+	if _, err := e.State(context.Background(), "a.service"); err != nil {
 		t.Fatal(err)
 	}
 	<-g.started
-	return g, b
+	return g, e
 }
 
-func TestBatcherReadWaitsForQueuedWrite(t *testing.T) {
-	g, b := sweptBatcher(t)
+func TestEngineReadWaitsForQueuedWrite(t *testing.T) {
+	g, e := sweptEngine(t)
 	ctx := context.Background()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = b.Mask(ctx, "a.service", Persistent)
+		_ = e.Mask(ctx, "a.service", Persistent, false)
 	}()
 	<-g.started
 	// The sweep is fresh, but a write is running: the read queues.
 	read := make(chan map[string]MaskState)
 	go func() {
-		states, _ := b.State(ctx, "a.service")
+		states, _ := e.State(ctx, "a.service")
 		read <- states
 	}()
-	waitQueued(t, b, 1)
+	waitQueued(t, e, 1)
 	g.release <- struct{}{}
 	<-g.started
 	g.release <- struct{}{}
@@ -277,23 +317,21 @@ func TestBatcherReadWaitsForQueuedWrite(t *testing.T) {
 
 // A request withdrawn while queued never reaches the host; everything else
 // in its batch still does.
-func TestBatcherWithdrawsQueuedRequests(t *testing.T) {
+func TestEngineWithdrawsQueuedRequests(t *testing.T) {
 	g := newGatedRunner(t)
-	b := newTestBatcher(g)
-	go func() { _ = b.Mask(context.Background(), "first.service", Persistent) }()
+	e := newTestEngine(g)
+	go func() { _ = e.Mask(context.Background(), "first.service", Persistent, false) }()
 	<-g.started
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error)
 	go func() {
-		err := b.Mask(ctx, "withdrawn.service", Persistent).Err
-		errc <- err
+		errc <- e.Mask(ctx, "withdrawn.service", Persistent, false).Err
 	}()
 	stay := make(chan error)
 	go func() {
-		err := b.Unmask(context.Background(), "stays.service", Persistent).Err
-		stay <- err
+		stay <- e.Unmask(context.Background(), "stays.service", Persistent).Err
 	}()
-	waitQueued(t, b, 2)
+	waitQueued(t, e, 2)
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("withdrawn: %v", err)
@@ -305,7 +343,7 @@ func TestBatcherWithdrawsQueuedRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, call := range g.calls {
-		for _, op := range call {
+		for _, op := range call.ops {
 			if op.Name == "withdrawn.service" {
 				t.Errorf("a withdrawn op ran: %v", g.calls)
 			}
@@ -315,17 +353,22 @@ func TestBatcherWithdrawsQueuedRequests(t *testing.T) {
 
 // A batch that fails as a whole fails every request in it, and forgets
 // what it knew about the host.
-func TestBatcherSharesTransportErrors(t *testing.T) {
-	g, b := sweptBatcher(t)
+func TestEngineSharesTransportErrors(t *testing.T) {
+	g, e := sweptEngine(t)
 	ctx := context.Background()
+	g.mu.Lock()
 	g.err = errors.New("connection reset")
+	g.mu.Unlock()
 	g.release <- struct{}{}
-	if err := b.Unmask(ctx, "a.service", Persistent).Err; err == nil || err.Error() != "connection reset" {
+	if err := e.Unmask(ctx, "a.service", Persistent).Err; err == nil || err.Error() != "connection reset" {
 		t.Fatalf("unmask: %v", err)
 	}
 	g.release <- struct{}{}
-	if _, err := b.State(ctx, "a.service"); err == nil {
+	if _, err := e.State(ctx, "a.service"); err == nil {
 		t.Fatal("a read after a failed write was answered from the old sweep")
+	}
+	if g.callCount() != 3 {
+		t.Errorf("%d commands: an error with no MayHaveRun was read again", g.callCount())
 	}
 }
 
@@ -341,49 +384,53 @@ func (s *scriptedRunner) Run(context.Context, Command) (Result, error) {
 }
 
 // An answer that does not parse is read once more before it is an error.
-func TestBatcherRereadsAGarbledAnswer(t *testing.T) {
+func TestEngineRereadsAGarbledAnswer(t *testing.T) {
 	good := memHost{}.answer(nil, true, nil)
 	s := &scriptedRunner{replies: []Result{{}, good}}
-	if _, err := newTestBatcher(s).State(context.Background(), "a.service"); err != nil || s.calls != 2 {
+	if _, err := newTestEngine(s).State(context.Background(), "a.service"); err != nil || s.calls != 2 {
+		t.Errorf("err %v after %d calls", err, s.calls)
+	}
+	// An answer cut short before its end, with exit status 0.
+	cut := Result{Stdout: good.Stdout[:len(good.Stdout)-len("end\n")]}
+	s = &scriptedRunner{replies: []Result{cut, good}}
+	if _, err := newTestEngine(s).State(context.Background(), "a.service"); err != nil || s.calls != 2 {
 		t.Errorf("err %v after %d calls", err, s.calls)
 	}
 	s = &scriptedRunner{replies: []Result{{Stdout: []byte("garbage\n")}}}
-	if _, err := newTestBatcher(s).State(context.Background(), "a.service"); err == nil || s.calls != 2 {
+	if _, err := newTestEngine(s).State(context.Background(), "a.service"); err == nil || s.calls != 2 {
 		t.Errorf("err %v after %d calls", err, s.calls)
 	}
 	s = &scriptedRunner{replies: []Result{{ExitCode: 1, Stderr: []byte("sh: 1: Syntax error\n")}}}
 	var cmdErr *CommandError
-	if err := newTestBatcher(s).Mask(context.Background(), "a.service", Persistent).Err; !errors.As(err, &cmdErr) || cmdErr.Stderr != "sh: 1: Syntax error" {
-		t.Errorf("err %v", err)
+	if err := newTestEngine(s).Mask(context.Background(), "a.service", Persistent, false).Err; !errors.As(err, &cmdErr) || cmdErr.Stderr != "sh: 1: Syntax error" || s.calls != 1 {
+		t.Errorf("err %v after %d calls", err, s.calls)
 	}
 }
 
 // MaxOps bounds a command; what is left over goes in the next.
-func TestBatcherSplitsLargeBatches(t *testing.T) {
+func TestEngineSplitsLargeBatches(t *testing.T) {
 	g := newGatedRunner(t)
-	b := newTestBatcher(g)
-	b.MaxOps = 2
-	for i := 0; i < 100; i++ {
-		g.release <- struct{}{}
-	}
+	e := newTestEngine(g)
+	e.MaxOps = 2
+	g.letThrough(100)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); _ = b.Mask(context.Background(), "first.service", Persistent) }()
+	go func() { defer wg.Done(); _ = e.Mask(context.Background(), "first.service", Persistent, false) }()
 	<-g.started
 	for i := 0; i < 5; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = b.Mask(context.Background(), fmt.Sprintf("u%d.service", i), Persistent)
+			_ = e.Mask(context.Background(), fmt.Sprintf("u%d.service", i), Persistent, false)
 		}()
 	}
 	wg.Wait()
 	n := 0
 	for _, call := range g.calls {
-		if len(call) > 2 {
-			t.Errorf("a command with %d ops", len(call))
+		if len(call.ops) > 2 {
+			t.Errorf("a command with %d ops", len(call.ops))
 		}
-		n += len(call)
+		n += len(call.ops)
 	}
 	if n != 6 {
 		t.Errorf("%d ops ran, want 6", n)
@@ -391,24 +438,367 @@ func TestBatcherSplitsLargeBatches(t *testing.T) {
 }
 
 // Linger lets writes that arrive close together share one command.
-func TestBatcherLingersForWrites(t *testing.T) {
+func TestEngineLingersForWrites(t *testing.T) {
 	g := newGatedRunner(t)
-	b := NewBatcher(g, ScopeSystem)
-	b.Linger = 200 * time.Millisecond
-	for i := 0; i < 10; i++ {
-		g.release <- struct{}{}
-	}
+	e := NewEngine(g, ScopeSystem, false)
+	e.Linger = 200 * time.Millisecond
+	g.letThrough(10)
 	var wg sync.WaitGroup
 	for i := 0; i < 3; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = b.Mask(context.Background(), fmt.Sprintf("u%d.service", i), Persistent)
+			_ = e.Mask(context.Background(), fmt.Sprintf("u%d.service", i), Persistent, false)
 		}()
 		time.Sleep(20 * time.Millisecond)
 	}
 	wg.Wait()
-	if len(g.calls) != 1 || len(g.calls[0]) != 3 {
+	if len(g.calls) != 1 || len(g.calls[0].ops) != 3 {
 		t.Errorf("commands %v, want the three writes in one", g.calls)
 	}
+}
+
+// The Engine runs the batch through sudo when it was made with sudo, and
+// never for the user scope.
+func TestEngineSudo(t *testing.T) {
+	for _, tt := range []struct {
+		scope Scope
+		sudo  bool
+		want  string
+	}{
+		{ScopeSystem, true, "1"}, {ScopeGlobal, true, "1"}, {ScopeSystem, false, "0"}, {ScopeUser, true, "0"},
+	} {
+		masked := spLines(tt.scope) + rLine(tt.scope, "a.service", testSearchPath(tt.scope)[managedIndex(tt.scope, Persistent)].path+":n") + "end\n"
+		r := &recordingRunner{answer: Result{Stdout: []byte(masked)}}
+		e := NewEngine(r, tt.scope, tt.sudo)
+		e.Linger = 0
+		if res := e.Mask(context.Background(), "a.service", Persistent, false); res.Err != nil {
+			t.Errorf("%s: %v", tt.scope, res.Err)
+		}
+		if len(r.got) != 1 || r.got[0].Argv[6] != tt.want {
+			t.Errorf("%s sudo=%v: %q", tt.scope, tt.sudo, r.got)
+		}
+	}
+}
+
+// recordingRunner records every command and answers each with answer.
+type recordingRunner struct {
+	mu     sync.Mutex
+	answer Result
+	got    []Command
+}
+
+func (r *recordingRunner) Run(_ context.Context, cmd Command) (Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, cmd)
+	return r.answer, nil
+}
+
+// An unmask of a unit and layer that this Engine has masked keeps the mask
+// and sends nothing: two resources of one run on the same unit (a rename,
+// a moved module) must leave it masked. Another layer is another mask.
+func TestEngineKeepsItsOwnMasks(t *testing.T) {
+	g := newGatedRunner(t)
+	g.letThrough(100)
+	e := newTestEngine(g)
+	ctx := context.Background()
+	if r := e.Mask(ctx, "a.service", Persistent, false); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if r := e.Unmask(ctx, "a.service", Persistent); r != (OpResult{Kept: true}) {
+		t.Errorf("unmask after this Engine's mask: %+v, want Kept", r)
+	}
+	if g.callCount() != 1 {
+		t.Errorf("the kept unmask ran a command: %v", g.calls)
+	}
+	if !g.host["a.service"].Masked(Persistent) {
+		t.Error("the mask is gone")
+	}
+
+	if r := e.Unmask(ctx, "a.service", Runtime); r.Kept || r.Err != nil {
+		t.Errorf("the other layer's unmask: %+v", r)
+	}
+	if r := e.Unmask(ctx, "b.service", Persistent); r.Kept || r.Err != nil {
+		t.Errorf("another unit's unmask: %+v", r)
+	}
+	if g.callCount() != 3 {
+		t.Errorf("%d commands, want the two unmasks not kept", g.callCount())
+	}
+
+	// A mask that failed is no mask of this Engine's.
+	g.mu.Lock()
+	g.failed = map[string]string{"c.service": `Failed to mask unit, file "/etc/systemd/system/c.service" already exists.`}
+	g.mu.Unlock()
+	if r := e.Mask(ctx, "c.service", Persistent, false); r.Err == nil {
+		t.Fatal("the conflict was not reported")
+	}
+	if r := e.Unmask(ctx, "c.service", Persistent); r.Kept {
+		t.Errorf("unmask after a failed mask: %+v", r)
+	}
+	if g.callCount() != 5 {
+		t.Errorf("%d commands", g.callCount())
+	}
+}
+
+// A mask and an unmask of the same unit and layer queued in one batch: the
+// unmask is not sent, and is Kept; an unmask of the other layer is sent.
+func TestEngineMaskWinsInOneBatch(t *testing.T) {
+	g := newGatedRunner(t)
+	g.host["a.service"] = MaskState{Runtime: EntryNullLink}
+	e := newTestEngine(g)
+	ctx := context.Background()
+	go func() { _ = e.Mask(ctx, "first.service", Persistent, false) }()
+	<-g.started
+
+	results := map[string]OpResult{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	run := func(what string, f func() OpResult) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := f()
+			mu.Lock()
+			results[what] = r
+			mu.Unlock()
+		}()
+	}
+	// The unmask first: the old address's destroy, then the new one's create.
+	run("unmask", func() OpResult { return e.Unmask(ctx, "a.service", Persistent) })
+	waitQueued(t, e, 1)
+	run("mask", func() OpResult { return e.Mask(ctx, "a.service", Persistent, false) })
+	waitQueued(t, e, 2)
+	run("unmask runtime", func() OpResult { return e.Unmask(ctx, "a.service", Runtime) })
+	waitQueued(t, e, 3)
+	g.release <- struct{}{}
+	<-g.started
+	g.release <- struct{}{}
+	wg.Wait()
+
+	if len(g.calls) != 2 {
+		t.Fatalf("commands %v", g.calls)
+	}
+	want := []Op{{Kind: OpMask, Name: "a.service"}, {Kind: OpUnmask, Name: "a.service", Layer: Runtime}}
+	if !reflect.DeepEqual(g.calls[1].ops, want) {
+		t.Errorf("the batch sent %+v, want %+v", g.calls[1].ops, want)
+	}
+	if r := results["unmask"]; r != (OpResult{Kept: true}) {
+		t.Errorf("unmask: %+v, want Kept", r)
+	}
+	if r := results["mask"]; r != (OpResult{}) {
+		t.Errorf("mask: %+v", r)
+	}
+	if r := results["unmask runtime"]; r != (OpResult{}) {
+		t.Errorf("unmask runtime: %+v", r)
+	}
+	if st := g.host["a.service"]; !st.Masked(Persistent) || st.Runtime != EntryNone {
+		t.Errorf("host: %+v", st)
+	}
+	// And the mask is this Engine's now.
+	if r := e.Unmask(ctx, "a.service", Persistent); !r.Kept {
+		t.Errorf("later unmask: %+v", r)
+	}
+}
+
+// lostErr is a transport error after which the command may have run.
+type lostErr struct{ mayHaveRun bool }
+
+func (e lostErr) Error() string    { return "connection lost" }
+func (e lostErr) MayHaveRun() bool { return e.mayHaveRun }
+
+// lostRunner fails its first command with err, having applied the ops of
+// the units in applied (or none), then answers from its host.
+type lostRunner struct {
+	t       *testing.T
+	host    memHost
+	err     error
+	applied map[string]bool
+	calls   []batchCall
+}
+
+func (l *lostRunner) Run(_ context.Context, cmd Command) (Result, error) {
+	call := batchCallOf(l.t, cmd)
+	l.calls = append(l.calls, call)
+	if len(l.calls) == 1 {
+		var done []Op
+		for _, op := range call.ops {
+			if l.applied[op.Name] {
+				done = append(done, op)
+			}
+		}
+		l.host.apply(done, nil)
+		return Result{}, l.err
+	}
+	l.host.apply(call.ops, nil)
+	return l.host.answer(call.ops, call.sweep, nil), nil
+}
+
+// A write batch whose fate is unknown (its error says MayHaveRun) is read
+// again once: an op whose effect is on the host is Applied, with the
+// error kept; one whose effect is not is not Applied. Another error is not
+// read again.
+func TestEngineRereadsAfterALostBatch(t *testing.T) {
+	ops := []Op{
+		{Kind: OpMask, Name: "done.service"},
+		{Kind: OpMask, Name: "notdone.service"},
+		{Kind: OpUnmask, Name: "gone.service", Layer: Runtime},
+		{Kind: OpUnmask, Name: "stays.service"},
+	}
+	tests := []struct {
+		what   string
+		err    error
+		reread bool
+	}{
+		{"may have run", lostErr{mayHaveRun: true}, true},
+		{"may have run, wrapped", fmt.Errorf("ssh: %w", lostErr{mayHaveRun: true}), true},
+		{"did not run", lostErr{mayHaveRun: false}, false},
+		{"no MayHaveRun", errors.New("connection refused"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.what, func(t *testing.T) {
+			l := &lostRunner{t: t, err: tt.err, host: memHost{
+				"gone.service":  {Runtime: EntryNullLink},
+				"stays.service": {Persistent: EntryNullLink},
+			}, applied: map[string]bool{"done.service": true, "gone.service": true}}
+			e := newTestEngine(l)
+			e.Linger = 300 * time.Millisecond
+			results := make([]OpResult, len(ops))
+			var wg sync.WaitGroup
+			for i, op := range ops {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if op.Kind == OpMask {
+						results[i] = e.Mask(context.Background(), op.Name, op.Layer, false)
+					} else {
+						results[i] = e.Unmask(context.Background(), op.Name, op.Layer)
+					}
+				}()
+			}
+			wg.Wait()
+			if len(l.calls[0].ops) != len(ops) {
+				t.Fatalf("the ops went out in %d commands: %+v", len(l.calls), l.calls)
+			}
+			if !tt.reread {
+				if len(l.calls) != 1 {
+					t.Errorf("read again: %+v", l.calls)
+				}
+				for i, r := range results {
+					if r.Applied || !errors.Is(r.Err, tt.err) {
+						t.Errorf("%s: %+v", ops[i].Name, r)
+					}
+				}
+				return
+			}
+			if len(l.calls) != 2 || !l.calls[1].sweep || len(l.calls[1].ops) != 0 {
+				t.Fatalf("want one read after the lost batch: %+v", l.calls)
+			}
+			for i, r := range results {
+				done := ops[i].Name == "done.service" || ops[i].Name == "gone.service"
+				if r.Applied != done || !errors.Is(r.Err, tt.err) {
+					t.Errorf("%s: %+v, want Applied=%v with the error", ops[i].Name, r, done)
+				}
+				if done && !strings.Contains(r.Err.Error(), "read again afterwards, the host shows the") {
+					t.Errorf("%s: %v", ops[i].Name, r.Err)
+				}
+			}
+		})
+	}
+}
+
+func TestEngineUnitInfo(t *testing.T) {
+	ctx := context.Background()
+	answer := spLines(ScopeSystem) + rLine(ScopeSystem, "cron.service", "/usr/lib/systemd/system:f") + cronShow + "end\n"
+	r := &unitInfoRunner{res: Result{Stdout: []byte(answer)}}
+	info, err := NewEngine(r, ScopeSystem, true).UnitInfo(ctx, "cron.service")
+	if err != nil || info.Status == nil || info.Status.ActiveState != "active" {
+		t.Fatalf("UnitInfo = %+v, %v", info, err)
+	}
+	if len(r.got) != 1 || !reflect.DeepEqual(r.got[0], ScopeSystem.UnitInfoCommand("cron.service")) || r.got[0].Privileged {
+		t.Errorf("ran %v, want the one unit-info command, without sudo", r.got)
+	}
+
+	// systemctl --user without a user manager: show fails, the script too.
+	r = &unitInfoRunner{res: Result{ExitCode: 1, Stderr: []byte("Failed to connect to bus: Permission denied\n")}}
+	_, err = NewEngine(r, ScopeUser, false).UnitInfo(ctx, "x.service")
+	var ce *CommandError
+	if !errors.As(err, &ce) || !ce.NoUserManager() || ce.ExitCode != 1 || ce.Stderr != "Failed to connect to bus: Permission denied" {
+		t.Errorf("no user manager: %v", err)
+	}
+	if !reflect.DeepEqual(r.got[0], ScopeUser.UnitInfoCommand("x.service")) {
+		t.Error("not the user scope's command")
+	}
+
+	// A garbled answer is an error, with what the command said on stderr.
+	r = &unitInfoRunner{res: Result{Stdout: []byte("sp\t0\n"), Stderr: []byte("sh: 3: printf: I/O error\n")}}
+	if _, err = NewEngine(r, ScopeSystem, false).UnitInfo(ctx, "x.service"); err == nil || !strings.Contains(err.Error(), "I/O error") {
+		t.Errorf("garbled: %v", err)
+	}
+
+	transport := errors.New("connection reset")
+	r = &unitInfoRunner{err: transport}
+	if _, err = NewEngine(r, ScopeSystem, false).UnitInfo(ctx, "x.service"); !errors.Is(err, transport) {
+		t.Errorf("transport error: %v", err)
+	}
+}
+
+func TestEngineMaskedUnits(t *testing.T) {
+	ctx := context.Background()
+	r := &unitInfoRunner{res: Result{Stdout: []byte(debianAnswer)}}
+	units, err := NewEngine(r, ScopeSystem, true).MaskedUnits(ctx)
+	if err != nil || len(units) != len(debianMasked) {
+		t.Fatalf("MaskedUnits = %+v, %v", units, err)
+	}
+	if len(r.got) != 1 || !reflect.DeepEqual(r.got[0], ScopeSystem.MaskedUnitsCommand()) || r.got[0].Privileged {
+		t.Errorf("ran %v, want the one masked-units command, without sudo", r.got)
+	}
+
+	// Nothing masked.
+	r = &unitInfoRunner{res: Result{Stdout: []byte(spLines(ScopeGlobal) + "end\n")}}
+	if units, err = NewEngine(r, ScopeGlobal, false).MaskedUnits(ctx); err != nil || len(units) != 0 {
+		t.Errorf("nothing masked: %+v, %v", units, err)
+	}
+	if !reflect.DeepEqual(r.got[0], ScopeGlobal.MaskedUnitsCommand()) {
+		t.Error("not the global scope's command")
+	}
+
+	// The script failing, with a message: an error, not an empty list.
+	r = &unitInfoRunner{res: Result{ExitCode: 1, Stderr: []byte("Failed to connect to user scope bus via local transport: No such file or directory\n")}}
+	_, err = NewEngine(r, ScopeUser, false).MaskedUnits(ctx)
+	var ce *CommandError
+	if !errors.As(err, &ce) || !ce.NoUserManager() || ce.ExitCode != 1 {
+		t.Fatalf("no user manager: %v", err)
+	}
+	r = &unitInfoRunner{res: Result{ExitCode: 127, Stderr: []byte("sh: not found")}}
+	if _, err = NewEngine(r, ScopeSystem, false).MaskedUnits(ctx); !errors.As(err, &ce) || ce.ExitCode != 127 {
+		t.Errorf("exit 127: %v", err)
+	}
+
+	// A garbled answer: an error, with stderr.
+	r = &unitInfoRunner{res: Result{Stdout: []byte(spLines(ScopeSystem) + "r\tx.service\n"), Stderr: []byte("Broken pipe")}}
+	if _, err = NewEngine(r, ScopeSystem, false).MaskedUnits(ctx); err == nil || !strings.Contains(err.Error(), "Broken pipe") {
+		t.Errorf("garbled: %v", err)
+	}
+
+	transport := errors.New("connection reset")
+	r = &unitInfoRunner{err: transport}
+	if _, err = NewEngine(r, ScopeSystem, false).MaskedUnits(ctx); !errors.Is(err, transport) {
+		t.Errorf("transport error: %v", err)
+	}
+}
+
+// managedIndex is the index, in s's test search path, of the directory
+// that layer l's masks are written to.
+func managedIndex(s Scope, l Layer) int {
+	want := SearchPersistent
+	if l == Runtime {
+		want = SearchRuntime
+	}
+	for i, d := range testSearchPath(s) {
+		if d.layer == want {
+			return i
+		}
+	}
+	panic("no " + l.String() + " directory")
 }

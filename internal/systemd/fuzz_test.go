@@ -6,7 +6,7 @@ import (
 )
 
 // FuzzValidateUnitName: the validator never panics, and whatever it accepts
-// is inside systemd's grammar and reaches the batch script as the last,
+// is inside systemd's grammar and reaches the engine as the last,
 // unchanged argument, never as script text.
 func FuzzValidateUnitName(f *testing.F) {
 	for _, seed := range []string{
@@ -37,29 +37,57 @@ func FuzzValidateUnitName(f *testing.F) {
 			t.Fatalf("accepted %q without a known type", name)
 		}
 		for _, s := range []Scope{ScopeSystem, ScopeUser, ScopeGlobal} {
-			argv := s.BatchCommand([]Op{{Name: name, Layer: Runtime, Now: true}}, false).Argv
-			if argv[len(argv)-1] != name || strings.Contains(argv[2], name) {
-				t.Fatalf("%s argv %q does not pass %q as its own last argument only", s, argv, name)
+			for _, cmd := range []Command{
+				s.BatchCommand([]Op{{Name: name, Layer: Runtime, Now: true}}, false, true),
+				s.UnitInfoCommand(name),
+			} {
+				argv := cmd.Argv
+				last := argv[len(argv)-1]
+				if tmpl, ok := unitTemplate(name); ok {
+					// An instance's info names its template last.
+					if last == tmpl {
+						last = argv[len(argv)-2]
+					}
+				}
+				if last != name || argv[2] != engineScript {
+					t.Fatalf("%s argv %q does not pass %q as an argument of the fixed script", s, argv[3:], name)
+				}
 			}
 		}
 	})
 }
 
-// FuzzParseBatch: any answer, however garbled, is parsed or refused; an
-// accepted one has a result for every op and no panic on the way.
+// FuzzParseBatch: any answer, however garbled, is parsed or refused, by
+// ParseBatch and by the two other readers of the same protocol; an accepted
+// batch answer has a result for every op, and an accepted answer cut short
+// of its "end" is refused.
 func FuzzParseBatch(f *testing.F) {
-	f.Add("persistent\tnull\ta.service\n"+batchDirs+"end\n", "a.service")
-	f.Add("rc\t1\t1\nerr\t1\talready exists\n"+batchDirs+"end\n", "a.service")
-	f.Add("rc\treload\t1\n"+batchDirs+"end\n", "a.service")
-	f.Add("dir\tpersistent\t/home/u/.config/systemd/user\ndir\truntime\t/run/user/1/systemd/user\nend\n", "a.service")
+	sp := spLines(ScopeSystem)
+	f.Add(sp+rLine(ScopeSystem, "a.service", "/etc/systemd/system:n")+"end\n", "a.service")
+	f.Add(sp+"rc\t1\t1\nerr\t1\talready exists\n"+rLine(ScopeSystem, "a.service", "/etc/systemd/system:e")+"end\n", "a.service")
+	f.Add(sp+"v\t239\nrc\treload\t1\nrc\ts1\t5\n"+rLine(ScopeSystem, "a.service", "/run/systemd/system:n")+"end\n", "a.service")
+	f.Add(sp+"shadow\t1\tf\t/etc/systemd/system/a.service\n"+rLine(ScopeSystem, "a.service", "/etc/systemd/system:f")+"end\n", "a.service")
+	f.Add(sp+rLine(ScopeSystem, "a.service", "/etc/systemd/system:a:b.service")+rLine(ScopeSystem, "b.service", "/usr/lib/systemd/system:n")+"end\n", "a.service")
+	f.Add(sp+rLine(ScopeSystem, "a@b.service")+rLine(ScopeSystem, "a@.service", "/etc/systemd/system:n")+"show\tLoadState=masked\nshow\tActiveState=inactive\nshow\tUnitFileState=masked\nshow\tFragmentPath=\nend\n", "a@b.service")
+	f.Add(spLines(ScopeUser)+rLine(ScopeUser, "a.service", "/etc/systemd/user:n", "/run/user/1000/systemd/user:d")+"is-enabled\tmasked\nend\n", "a.service")
+	f.Add(spLines(ScopeGlobal)+"r\ta.service\t0:n 1:e\nend\n", "a.service")
+	f.Add(sp+"r\ta.service\t4:n 4:n\nend\n", "a.service")
 	f.Add("", "a.service")
 	f.Add("end\n", "")
 	f.Fuzz(func(t *testing.T, out, name string) {
 		ops := []Op{{Kind: OpMask, Name: name, Now: true}}
+		cut := strings.TrimSuffix(out, "end\n")
 		for _, s := range []Scope{ScopeSystem, ScopeUser, ScopeGlobal} {
 			res, err := s.ParseBatch([]byte(out), ops)
 			if err == nil && len(res.Ops) != 1 {
 				t.Fatalf("%s: %d results for one op", s, len(res.Ops))
+			}
+			_, infoErr := s.ParseUnitInfo([]byte(out), name)
+			_, maskedErr := s.ParseMaskedUnits([]byte(out))
+			if err == nil || infoErr == nil || maskedErr == nil {
+				if _, err := s.parseAnswer([]byte(cut)); err == nil {
+					t.Fatalf("%s: accepted %q cut short of its end", s, cut)
+				}
 			}
 		}
 	})

@@ -1,40 +1,8 @@
 package systemd
 
 import (
-	"context"
-	"errors"
 	"testing"
 )
-
-// fakeRunner records every command and answers from a script, one reply per
-// call, in order.
-type fakeRunner struct {
-	replies []reply
-	got     []Command
-}
-
-type reply struct {
-	res Result
-	err error
-}
-
-func (f *fakeRunner) Run(_ context.Context, cmd Command) (Result, error) {
-	f.got = append(f.got, cmd)
-	if len(f.replies) == 0 {
-		return Result{}, errors.New("fakeRunner: unexpected command " + cmd.String())
-	}
-	r := f.replies[0]
-	f.replies = f.replies[1:]
-	return r.res, r.err
-}
-
-func ok(stdout string) reply { return reply{res: Result{Stdout: []byte(stdout)}} }
-
-func failed(code int, stderr string) reply {
-	return reply{res: Result{ExitCode: code, Stderr: []byte(stderr)}}
-}
-
-const existsStderr = "Failed to mask unit: File /etc/systemd/system/x.service already exists.\n"
 
 func TestCommandErrorAccessDenied(t *testing.T) {
 	tests := []struct {
@@ -51,5 +19,36 @@ func TestCommandErrorAccessDenied(t *testing.T) {
 		if got := (&CommandError{Stderr: tt.stderr}).AccessDenied(); got != tt.want {
 			t.Errorf("AccessDenied(%q) = %v, want %v", tt.stderr, got, tt.want)
 		}
+	}
+}
+
+func TestCommandErrorNoUserManager(t *testing.T) {
+	tests := []struct {
+		stderr string
+		want   bool
+	}{
+		// systemd 252.
+		{"Failed to connect to bus: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR not defined (consider using --machine=<user>@.host --user to connect to bus of other user)", true},
+		// Later releases.
+		{"Failed to connect to user scope bus via local transport: No such file or directory", true},
+		{"Failed to connect to bus: No medium found", true},
+		{"Failed to mask unit: Access denied", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := (&CommandError{Stderr: tt.stderr}).NoUserManager(); got != tt.want {
+			t.Errorf("NoUserManager(%q) = %v, want %v", tt.stderr, got, tt.want)
+		}
+	}
+}
+
+func TestCommandErrorMessage(t *testing.T) {
+	e := &CommandError{Command: Command{Argv: []string{"systemctl", "daemon-reload"}}, ExitCode: 1, Stderr: "Failed to reload daemon: boom"}
+	if got, want := e.Error(), "`systemctl daemon-reload` exited with status 1: Failed to reload daemon: boom"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	e = &CommandError{Command: ScopeSystem.MaskedUnitsCommand(), ExitCode: 127}
+	if got, want := e.Error(), "`sh -c <script> systemd-tf masked system 0` exited with status 127"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }

@@ -1,8 +1,7 @@
 package systemd
 
 import (
-	"context"
-	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,43 +13,45 @@ func TestMaskedUnitsCommand(t *testing.T) {
 		if cmd.Privileged {
 			t.Errorf("%s: listing needs no privileges, and never sudo", s)
 		}
-		if want := []string{"sh", "-c", s.maskedUnitsScript(), "masked-units"}; !reflect.DeepEqual(cmd.Argv, want) {
-			t.Errorf("%s: argv = %q", s, cmd.Argv)
+		if want := []string{"sh", "-c", engineScript, "systemd-tf", "masked", s.String(), "0"}; !reflect.DeepEqual(cmd.Argv, want) {
+			t.Errorf("%s: argv = %q", s, cmd.Argv[3:])
 		}
-		list := strings.TrimSpace(systemctlWords(s) + " list-unit-files --state=masked,masked-runtime --no-legend --no-pager")
-		if !strings.Contains(cmd.Argv[2], list) {
-			t.Errorf("%s: the script does not run %q:\n%s", s, list, cmd.Argv[2])
-		}
-		if got := cmd.String(); got != "sh -c <script> masked-units" {
-			t.Errorf("String() = %q", got)
+		if got, want := cmd.String(), "sh -c <script> systemd-tf masked "+s.String()+" 0"; got != want {
+			t.Errorf("String() = %q, want %q", got, want)
 		}
 	}
 }
 
-// unitLines is one listed unit in an answer of the masked-units script.
-func unitLines(s Scope, name, state string, kinds map[string]string) string {
-	return "unit\t" + name + "\t" + state + "\n" + dirLines(s, name, kinds)
-}
-
 // debianAnswer is, in substance, what a fresh test host (Debian 12, in a
-// container) answers, plus masks of every kind.
-var debianAnswer = "listed\t0\n" +
-	unitLines(ScopeSystem, "sudo.service", "masked", map[string]string{
-		"/lib/systemd/system/sudo.service": "null", "/usr/lib/systemd/system/sudo.service": "null",
-	}) +
-	// An alias of the masked getty@.service: left out.
-	unitLines(ScopeSystem, "autovt@.service", "masked", map[string]string{
-		"/lib/systemd/system/autovt@.service": "link", "/usr/lib/systemd/system/autovt@.service": "link",
-	}) +
-	unitLines(ScopeSystem, "getty@.service", "masked", map[string]string{
-		"/etc/systemd/system/getty@.service": "null", "/lib/systemd/system/getty@.service": "unit", "/usr/lib/systemd/system/getty@.service": "unit",
-	}) +
-	unitLines(ScopeSystem, "both.service", "masked", map[string]string{
-		"/etc/systemd/system/both.service": "null", "/run/systemd/system/both.service": "null",
-	}) +
-	unitLines(ScopeSystem, "rt.service", "masked-runtime", map[string]string{"/run/systemd/system/rt.service": "null"}) +
-	unitLines(ScopeSystem, "empty.service", "masked", map[string]string{"/etc/systemd/system/empty.service": "empty"}) +
-	"end\n"
+// container) answers, plus masks of every kind; debianMasked is what it
+// lists.
+var (
+	debianAnswer = spLines(ScopeSystem) +
+		rLine(ScopeSystem, "sudo.service", "/usr/lib/systemd/system:n") +
+		// An alias of the masked getty@.service: left out.
+		rLine(ScopeSystem, "autovt@.service", "/usr/lib/systemd/system:a:getty@.service") +
+		rLine(ScopeSystem, "getty@.service", "/etc/systemd/system:n", "/usr/lib/systemd/system:f") +
+		rLine(ScopeSystem, "both.service", "/etc/systemd/system:n", "/run/systemd/system:n") +
+		rLine(ScopeSystem, "rt.service", "/run/systemd/system:n") +
+		rLine(ScopeSystem, "empty.service", "/etc/systemd/system:e") +
+		// The kernel's systemd.mask=.
+		rLine(ScopeSystem, "gen.service", "/run/systemd/generator.early:n", "/etc/systemd/system:f") +
+		rLine(ScopeSystem, "local.service", "/usr/local/lib/systemd/system:n", "/usr/lib/systemd/system:f") +
+		// A runtime mask under a unit file in /etc masks nothing.
+		rLine(ScopeSystem, "shadowed.service", "/etc/systemd/system:f", "/run/systemd/system:n") +
+		// A mask in /usr/lib under a local unit file.
+		rLine(ScopeSystem, "hidden.service", "/usr/local/lib/systemd/system:f", "/usr/lib/systemd/system:n") +
+		"end\n"
+	debianMasked = []MaskedUnit{
+		{Name: "both.service", Layer: SearchPersistent, Path: "/etc/systemd/system/both.service"},
+		{Name: "empty.service", Layer: SearchPersistent, Path: "/etc/systemd/system/empty.service"},
+		{Name: "gen.service", Layer: SearchGenerator, Path: "/run/systemd/generator.early/gen.service"},
+		{Name: "getty@.service", Layer: SearchPersistent, Path: "/etc/systemd/system/getty@.service"},
+		{Name: "local.service", Layer: SearchVendor, Path: "/usr/local/lib/systemd/system/local.service"},
+		{Name: "rt.service", Layer: SearchRuntime, Path: "/run/systemd/system/rt.service"},
+		{Name: "sudo.service", Layer: SearchVendor, Path: "/usr/lib/systemd/system/sudo.service"},
+	}
+)
 
 func TestParseMaskedUnits(t *testing.T) {
 	tests := []struct {
@@ -58,62 +59,38 @@ func TestParseMaskedUnits(t *testing.T) {
 		scope  Scope
 		answer string
 		units  []MaskedUnit
-		status int
 	}{
+		{what: "a Debian host", scope: ScopeSystem, answer: debianAnswer, units: debianMasked},
+		{what: "nothing masked", scope: ScopeGlobal, answer: spLines(ScopeGlobal) + "end\n"},
 		{
-			what: "a Debian host", scope: ScopeSystem, answer: debianAnswer,
-			units: []MaskedUnit{
-				{Name: "both.service", Layer: SearchPersistent, Path: "/etc/systemd/system/both.service"},
-				{Name: "empty.service", Layer: SearchPersistent, Path: "/etc/systemd/system/empty.service"},
-				{Name: "getty@.service", Layer: SearchPersistent, Path: "/etc/systemd/system/getty@.service"},
-				{Name: "rt.service", Layer: SearchRuntime, Path: "/run/systemd/system/rt.service"},
-				{Name: "sudo.service", Layer: SearchVendor, Path: "/lib/systemd/system/sudo.service"},
-			},
-		},
-		{
-			// list-unit-files exits 1 when nothing matches.
-			what: "nothing masked", scope: ScopeGlobal, answer: "listed\t1\nend\n", status: 1,
-		},
-		// The directories are read after the listing and win: a unit
-		// unmasked, replaced or moved in between is reported as it now is.
-		{
-			what: "unmasked since the listing", scope: ScopeSystem,
-			answer: "listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked", nil) + "end\n",
-		},
-		{
-			what: "a unit file first", scope: ScopeSystem,
-			answer: "listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked", map[string]string{"/etc/systemd/system/x.service": "unit", "/lib/systemd/system/x.service": "null"}) + "end\n",
-		},
-		{
-			what: "moved to the persistent layer since the listing", scope: ScopeSystem,
-			answer: "listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked-runtime", map[string]string{"/etc/systemd/system/x.service": "null"}) + "end\n",
-			units:  []MaskedUnit{{Name: "x.service", Layer: SearchPersistent, Path: "/etc/systemd/system/x.service"}},
-		},
-		{
-			what: "moved to the runtime layer since the listing", scope: ScopeSystem,
-			answer: "listed\t0\n" + unitLines(ScopeSystem, "x.service", "masked", map[string]string{"/run/systemd/system/x.service": "null"}) + "end\n",
-			units:  []MaskedUnit{{Name: "x.service", Layer: SearchRuntime, Path: "/run/systemd/system/x.service"}},
+			what: "an alias of a masked unit", scope: ScopeSystem,
+			answer: spLines(ScopeSystem) + rLine(ScopeSystem, "a.service", "/etc/systemd/system:a:b.service") + rLine(ScopeSystem, "b.service", "/usr/lib/systemd/system:n") + "end\n",
+			units:  []MaskedUnit{{Name: "b.service", Layer: SearchVendor, Path: "/usr/lib/systemd/system/b.service"}},
 		},
 		{
 			what: "global masks", scope: ScopeGlobal,
-			answer: "listed\t0\n" +
-				unitLines(ScopeGlobal, "g.service", "masked", map[string]string{"/etc/systemd/user/g.service": "null"}) +
-				unitLines(ScopeGlobal, "gr.service", "masked-runtime", map[string]string{"/run/systemd/user/gr.service": "null"}) +
+			answer: spLines(ScopeGlobal) +
+				rLine(ScopeGlobal, "g.service", "/etc/systemd/user:n") +
+				rLine(ScopeGlobal, "gr.service", "/run/systemd/user:n") +
+				rLine(ScopeGlobal, "v.service", "/usr/share/systemd/user:e") +
 				"end\n",
 			units: []MaskedUnit{
 				{Name: "g.service", Layer: SearchPersistent, Path: "/etc/systemd/user/g.service"},
 				{Name: "gr.service", Layer: SearchRuntime, Path: "/run/systemd/user/gr.service"},
+				{Name: "v.service", Layer: SearchVendor, Path: "/usr/share/systemd/user/v.service"},
 			},
 		},
 		{
 			what: "a user's masks, and a global one", scope: ScopeUser,
-			answer: "listed\t0\n" +
-				unitLines(ScopeUser, "u.service", "masked", map[string]string{"/home/deploy/.config/systemd/user/u.service": "null"}) +
-				unitLines(ScopeUser, "ur.service", "masked-runtime", map[string]string{"/run/user/1000/systemd/user/ur.service": "empty"}) +
-				unitLines(ScopeUser, "g.service", "masked", map[string]string{"/etc/systemd/user/g.service": "null", "/usr/lib/systemd/user/g.service": "unit"}) +
+			answer: spLines(ScopeUser) +
+				rLine(ScopeUser, "u.service", "/home/deploy/.config/systemd/user:n") +
+				rLine(ScopeUser, "ur.service", "/run/user/1000/systemd/user:e") +
+				rLine(ScopeUser, "g.service", "/etc/systemd/user:n", "/usr/lib/systemd/user:f") +
+				// The user's own unit file hides the global mask.
+				rLine(ScopeUser, "mine.service", "/home/deploy/.config/systemd/user:f", "/etc/systemd/user:n") +
 				"end\n",
 			units: []MaskedUnit{
-				{Name: "g.service", Layer: SearchPersistent, Path: "/etc/systemd/user/g.service"},
+				{Name: "g.service", Layer: SearchGlobal, Path: "/etc/systemd/user/g.service"},
 				{Name: "u.service", Layer: SearchPersistent, Path: "/home/deploy/.config/systemd/user/u.service"},
 				{Name: "ur.service", Layer: SearchRuntime, Path: "/run/user/1000/systemd/user/ur.service"},
 			},
@@ -121,21 +98,22 @@ func TestParseMaskedUnits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
-			units, status, err := tt.scope.ParseMaskedUnits([]byte(tt.answer))
+			units, err := tt.scope.ParseMaskedUnits([]byte(tt.answer))
 			if err != nil {
 				t.Fatalf("ParseMaskedUnits: %v", err)
 			}
-			if !reflect.DeepEqual(units, tt.units) || status != tt.status {
-				t.Errorf("got %+v (status %d)\nwant %+v (status %d)", units, status, tt.units, tt.status)
+			if !reflect.DeepEqual(units, tt.units) {
+				t.Errorf("got  %+v\nwant %+v", units, tt.units)
 			}
 		})
 	}
 }
 
-// A truncated or garbled answer, or one the unit directories contradict,
-// is an error: never a shorter list.
+// A truncated or garbled answer, or one about another scope, is an error:
+// never a shorter list.
 func TestParseMaskedUnitsRejects(t *testing.T) {
-	sudo := unitLines(ScopeSystem, "sudo.service", "masked", map[string]string{"/lib/systemd/system/sudo.service": "null"})
+	sp := spLines(ScopeSystem)
+	sudo := rLine(ScopeSystem, "sudo.service", "/usr/lib/systemd/system:n")
 	tests := []struct {
 		what   string
 		scope  Scope
@@ -144,153 +122,140 @@ func TestParseMaskedUnitsRejects(t *testing.T) {
 	}{
 		{"nothing", ScopeSystem, "", `does not end in "end"`},
 		{"cut short", ScopeSystem, debianAnswer[:len(debianAnswer)/2], `does not end in "end"`},
-		{"only end", ScopeSystem, "end\n", `does not end in "end"`},
-		{"no status", ScopeSystem, sudo + "end\n", "expected the status"},
-		{"a bad status", ScopeSystem, "listed\tx\nend\n", "expected the status"},
-		{"a unit's directories cut short", ScopeSystem, "listed\t0\n" + strings.Join(strings.SplitAfter(sudo, "\n")[:3], "") + "end\n", "cut short"},
-		{"a directory about another unit", ScopeSystem, "listed\t0\n" + strings.Replace(sudo, "/etc/systemd/system/sudo.service", "/etc/systemd/system/cron.service", 1) + "end\n", "expected the entry of sudo.service in /etc/systemd/system"},
-		{"an untagged unit", ScopeSystem, "listed\t0\nsudo.service masked enabled\nend\n", "expected a unit"},
-		{"an invalid name", ScopeSystem, "listed\t0\n" + unitLines(ScopeSystem, "UNIT", "FILE", nil) + "end\n", "no type suffix"},
-		{"a unit not masked", ScopeSystem, "listed\t0\n" + unitLines(ScopeSystem, "cron.service", "enabled", map[string]string{"/lib/systemd/system/cron.service": "unit"}) + "end\n", `listed as "enabled"`},
-		{"a unit twice", ScopeSystem, "listed\t0\n" + sudo + sudo + "end\n", "listed twice"},
-		{"system paths for global units", ScopeGlobal, "listed\t0\n" + sudo + "end\n", "cut short"},
-		{"a global answer for the system", ScopeSystem, "listed\t0\n" + unitLines(ScopeGlobal, "g.service", "masked", nil) + "end\n", "expected the entry of g.service in /etc/systemd/system"},
-		{"relative user paths", ScopeUser, "listed\t0\n" + strings.ReplaceAll(unitLines(ScopeUser, "u.service", "masked", map[string]string{"/home/deploy/.config/systemd/user/u.service": "null"}), "\t/home/", "\thome/") + "end\n", "expected the entry of u.service"},
+		{"cut before end", ScopeSystem, strings.TrimSuffix(debianAnswer, "end\n"), `does not end in "end"`},
+		{"only end", ScopeSystem, "end\n", "unit directory of the system scope"},
+		{"an unknown line", ScopeSystem, sp + "unit\tsudo.service\tmasked\n" + sudo + "end\n", "unexpected line 13"},
+		{"an invalid name", ScopeSystem, sp + "r\tUNIT\t10:n\nend\n", "unexpected line 13"},
+		{"a bad entry", ScopeSystem, sp + "r\tsudo.service\t10:n 9:n\nend\n", "unexpected line 13"},
+		{"an entry past the search path", ScopeSystem, sp + "r\tsudo.service\t99:n\nend\n", "unexpected line 13"},
+		{"system paths for global units", ScopeGlobal, sp + sudo + "end\n", "unit directory of the global scope"},
+		{"a global answer for the system", ScopeSystem, spLines(ScopeGlobal) + "end\n", "unit directory of the system scope"},
+		{"no runtime directory for a user", ScopeUser, spLinesOf(without(testSearchPath(ScopeUser), "/run/user/1000/systemd/user")) + "end\n", "runtime unit directory of the user scope"},
+		{"relative user paths", ScopeUser, strings.ReplaceAll(spLines(ScopeUser), "\t/home/", "\thome/") + "end\n", "unexpected line 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
-			units, _, err := tt.scope.ParseMaskedUnits([]byte(tt.answer))
+			units, err := tt.scope.ParseMaskedUnits([]byte(tt.answer))
 			if err == nil {
 				t.Fatalf("accepted %q as %+v", tt.answer, units)
 			}
-			if !strings.Contains(err.Error(), tt.want) {
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "listing the masked units") {
 				t.Errorf("error %q does not say %q", err, tt.want)
 			}
 		})
 	}
 }
 
-func TestManagerMaskedUnits(t *testing.T) {
-	ctx := context.Background()
-	r := &unitInfoRunner{res: Result{Stdout: []byte(debianAnswer)}}
-	units, err := Manager{Runner: r}.MaskedUnits(ctx)
-	if err != nil || len(units) != 5 {
-		t.Fatalf("MaskedUnits = %+v, %v", units, err)
-	}
-	if len(r.got) != 1 || !reflect.DeepEqual(r.got[0], ScopeSystem.MaskedUnitsCommand()) {
-		t.Errorf("ran %v", r.got)
-	}
-
-	// Nothing masked: list-unit-files exits 1 and says nothing.
-	r = &unitInfoRunner{res: Result{Stdout: []byte("listed\t1\nend\n")}}
-	if units, err = (Manager{Runner: r, Scope: ScopeGlobal}).MaskedUnits(ctx); err != nil || len(units) != 0 {
-		t.Errorf("nothing masked: %+v, %v", units, err)
-	}
-	if r.got[0].Argv[2] != ScopeGlobal.maskedUnitsScript() {
-		t.Error("not the global scope's script")
-	}
-
-	// list-unit-files failing, with a message: an error, not an empty list.
-	r = &unitInfoRunner{res: Result{Stdout: []byte("listed\t1\nend\n"), Stderr: []byte("Failed to connect to bus: Permission denied\n")}}
-	_, err = Manager{Runner: r, Scope: ScopeUser}.MaskedUnits(ctx)
-	var ce *CommandError
-	if !errors.As(err, &ce) || !ce.NoUserManager() || ce.ExitCode != 1 {
-		t.Fatalf("no user manager: %v", err)
-	}
-	if want := "systemctl --user list-unit-files --state=masked,masked-runtime --no-legend --no-pager"; ce.Command.String() != want {
-		t.Errorf("the failed command is %q, want %q", ce.Command, want)
-	}
-	r = &unitInfoRunner{res: Result{Stdout: []byte("listed\t4\nend\n")}}
-	if _, err = (Manager{Runner: r}).MaskedUnits(ctx); !errors.As(err, &ce) || ce.ExitCode != 4 {
-		t.Errorf("status 4: %v", err)
-	}
-
-	// The shell itself failing.
-	r = &unitInfoRunner{res: Result{ExitCode: 127, Stderr: []byte("sh: not found")}}
-	if _, err = (Manager{Runner: r}).MaskedUnits(ctx); !errors.As(err, &ce) || ce.ExitCode != 127 {
-		t.Errorf("exit 127: %v", err)
-	}
-
-	// A garbled answer: an error, with stderr.
-	r = &unitInfoRunner{res: Result{Stdout: []byte("listed\t0\nunit\tx.service\n"), Stderr: []byte("Broken pipe")}}
-	if _, err = (Manager{Runner: r}).MaskedUnits(ctx); err == nil || !strings.Contains(err.Error(), "Broken pipe") {
-		t.Errorf("garbled: %v", err)
-	}
-}
-
-// TestMaskedUnitsScriptClassifies runs the real script with /bin/sh on
-// temporary unit directories, with a fake systemctl listing the units as
-// systemd 252 does, and parses the answer.
+// TestMaskedUnitsScriptClassifies runs the real engine with /bin/sh on
+// temporary unit directories, and parses the answer.
 func TestMaskedUnitsScriptClassifies(t *testing.T) {
-	h := newFakeHost(t, ScopeSystem)
-	h.symlink(t, "/dev/null", "/usr/lib/systemd/system/sudo.service")
-	h.write(t, "/usr/lib/systemd/system/getty@.service", "[Service]\n")
-	h.symlink(t, "/dev/null", "/etc/systemd/system/getty@.service")
-	h.symlink(t, "getty@.service", "/usr/lib/systemd/system/autovt@.service")
-	h.symlink(t, "/dev/null", "/etc/systemd/system/both.service")
-	h.symlink(t, "/dev/null", "/run/systemd/system/both.service")
-	h.symlink(t, "/dev/null", "/run/systemd/system/rt.service")
-	h.write(t, "/etc/systemd/system/empty.service", "")
-	list := "autovt@.service                      masked         enabled\n" +
-		"both.service                         masked         enabled\n" +
-		"empty.service                        masked         enabled\n" +
-		"getty@.service                       masked         enabled\n" +
-		"rt.service                           masked-runtime enabled\n" +
-		"sudo.service                         masked         enabled\n"
-	answer, args := h.run(t, ScopeSystem, ScopeSystem.MaskedUnitsCommand(), list, 0)
-	units, status, err := ScopeSystem.ParseMaskedUnits([]byte(answer))
+	h := newShellHost(t)
+	const (
+		etc = "/etc/systemd/system/"
+		run = "/run/systemd/system/"
+		usr = "/usr/lib/systemd/system/"
+	)
+	h.symlink("/dev/null", usr+"sudo.service")
+	h.write(usr+"getty@.service", "[Service]\n")
+	h.symlink("/dev/null", etc+"getty@.service")
+	h.symlink("getty@.service", usr+"autovt@.service")
+	h.symlink("/dev/null", etc+"both.service")
+	h.symlink("/dev/null", run+"both.service")
+	h.symlink("/dev/null", run+"rt.service")
+	h.write(etc+"empty.service", "")
+	h.symlink("/dev/null", "/run/systemd/generator.early/gen.service")
+	h.write(etc+"gen.service", "[Service]\n")
+	h.symlink("/dev/null", "/usr/local/lib/systemd/system/local.service")
+	h.write(usr+"local.service", "[Service]\n")
+	h.write(etc+"shadowed.service", "[Service]\n")
+	h.symlink("/dev/null", run+"shadowed.service")
+	h.write("/usr/local/lib/systemd/system/hidden.service", "[Service]\n")
+	h.symlink("/dev/null", usr+"hidden.service")
+	// Not units, and names no unit has.
+	h.symlink("/dev/null", etc+"multi-user.target.wants/x.service")
+	h.symlink("/dev/null", etc+"x\nsshd.service")
+	h.symlink("/dev/null", etc+"x\tsshd.service")
+	h.symlink("/dev/null", etc+"notaunit")
+
+	r := h.run(ScopeSystem.MaskedUnitsCommand(), "")
+	units, err := ScopeSystem.ParseMaskedUnits([]byte(r.stdout))
 	if err != nil {
-		t.Fatalf("%v\n%s", err, answer)
+		t.Fatalf("%v\n%s", err, r.stdout)
 	}
-	want := []MaskedUnit{
-		{Name: "both.service", Layer: SearchPersistent, Path: "/etc/systemd/system/both.service"},
-		{Name: "empty.service", Layer: SearchPersistent, Path: "/etc/systemd/system/empty.service"},
-		{Name: "getty@.service", Layer: SearchPersistent, Path: "/etc/systemd/system/getty@.service"},
-		{Name: "rt.service", Layer: SearchRuntime, Path: "/run/systemd/system/rt.service"},
-		// Through the /lib link first, as systemd finds it.
-		{Name: "sudo.service", Layer: SearchVendor, Path: "/lib/systemd/system/sudo.service"},
+	if !reflect.DeepEqual(units, debianMasked) {
+		t.Errorf("got  %+v\nwant %+v\n%s", units, debianMasked, r.stdout)
 	}
-	if !reflect.DeepEqual(units, want) || status != 0 {
-		t.Errorf("got %+v (status %d)\nwant %+v\n%s", units, status, want, answer)
+	if got := spOf(t, ScopeSystem, r.stdout); !reflect.DeepEqual(got, testSearchPath(ScopeSystem)) {
+		t.Errorf("search path %v", got)
 	}
-	if args != "list-unit-files --state=masked,masked-runtime --no-legend --no-pager\n" {
-		t.Errorf("systemctl %q", args)
+	if strings.Contains(r.stdout, "sshd") || strings.Contains(r.stdout, "notaunit") || strings.Contains(r.stdout, "\tx.service") {
+		t.Errorf("not units, listed:\n%s", r.stdout)
+	}
+	if want := []string{"show -P UnitPath"}; !reflect.DeepEqual(r.calls, want) {
+		t.Errorf("systemctl %q, want %q", r.calls, want)
 	}
 
-	// Nothing masked: systemctl exits 1 and prints nothing.
-	answer, _ = h.run(t, ScopeSystem, ScopeSystem.MaskedUnitsCommand(), "", 1)
-	if answer != "listed\t1\nend\n" {
-		t.Errorf("nothing masked: %q", answer)
+	// Nothing masked.
+	empty := newShellHost(t)
+	r = empty.run(ScopeSystem.MaskedUnitsCommand(), "")
+	if r.code != 0 || r.stdout != spLines(ScopeSystem)+"end\n" {
+		t.Errorf("nothing masked: exit %d, %q", r.code, r.stdout)
 	}
 
 	// A user's masks, in the directories of the remote environment.
-	u := newFakeHost(t, ScopeUser)
-	u.symlink(t, "/dev/null", "/home/deploy/.config/systemd/user/u.service")
-	u.write(t, "/run/user/1000/systemd/user/ur.service", "")
-	answer, args = u.run(t, ScopeUser, ScopeUser.MaskedUnitsCommand(), "u.service masked enabled\nur.service masked-runtime enabled\n", 0)
-	units, _, err = ScopeUser.ParseMaskedUnits([]byte(answer))
+	h.symlink("/dev/null", "/home/deploy/.config/systemd/user/u.service")
+	h.write("/run/user/1000/systemd/user/ur.service", "")
+	h.symlink("/dev/null", "/etc/systemd/user/g.service")
+	r = h.run(ScopeUser.MaskedUnitsCommand(), "")
+	units, err = ScopeUser.ParseMaskedUnits([]byte(r.stdout))
 	if err != nil {
-		t.Fatalf("user: %v\n%s", err, answer)
+		t.Fatalf("user: %v\n%s", err, r.stdout)
 	}
-	want = []MaskedUnit{
+	want := []MaskedUnit{
+		{Name: "g.service", Layer: SearchGlobal, Path: "/etc/systemd/user/g.service"},
 		{Name: "u.service", Layer: SearchPersistent, Path: "/home/deploy/.config/systemd/user/u.service"},
 		{Name: "ur.service", Layer: SearchRuntime, Path: "/run/user/1000/systemd/user/ur.service"},
 	}
 	if !reflect.DeepEqual(units, want) {
-		t.Errorf("user: got %+v, want %+v\n%s", units, want, answer)
+		t.Errorf("user: got %+v, want %+v\n%s", units, want, r.stdout)
 	}
-	if !strings.HasPrefix(args, "--user list-unit-files") {
-		t.Errorf("user: systemctl %q", args)
+	if want := []string{"--user show -P UnitPath"}; !reflect.DeepEqual(r.calls, want) {
+		t.Errorf("user: systemctl %q, want %q", r.calls, want)
+	}
+}
+
+// Where /usr is not merged, /lib is read on its own, after /usr/lib.
+func TestMaskedUnitsScriptUnmergedUsr(t *testing.T) {
+	h := newShellHost(t)
+	if err := os.Remove(h.path("/lib")); err != nil {
+		t.Fatal(err)
+	}
+	h.symlink("/dev/null", "/lib/systemd/system/sudo.service")
+	r := h.run(ScopeSystem.MaskedUnitsCommand(), "")
+	sp := spOf(t, ScopeSystem, r.stdout)
+	if want := append(append(testSearchPath(ScopeSystem)[:11:11], searchDir{SearchVendor, "/lib/systemd/system"}), testSearchPath(ScopeSystem)[11]); !reflect.DeepEqual(sp, want) {
+		t.Errorf("search path %v\nwant        %v", sp, want)
+	}
+	units, err := ScopeSystem.ParseMaskedUnits([]byte(r.stdout))
+	if want := []MaskedUnit{{Name: "sudo.service", Layer: SearchVendor, Path: "/lib/systemd/system/sudo.service"}}; err != nil || !reflect.DeepEqual(units, want) {
+		t.Errorf("%+v, %v", units, err)
 	}
 }
 
 func TestSearchLayerNames(t *testing.T) {
-	for i, l := range SearchLayers {
-		if l != SearchLayer(i) || l.String() != SearchLayerNames[i] {
-			t.Errorf("layer %d: %v %q", i, l, l.String())
+	want := []string{"persistent", "runtime", "vendor", "control", "transient", "generator", "attached", "global"}
+	if !reflect.DeepEqual(SearchLayerNames, want) {
+		t.Errorf("SearchLayerNames = %q", SearchLayerNames)
+	}
+	for i, n := range SearchLayerNames {
+		l, ok := searchLayerByName(n)
+		if !ok || l != SearchLayer(i) || l.String() != n {
+			t.Errorf("layer %d: %v %v %q", i, l, ok, l.String())
 		}
 	}
-	if !reflect.DeepEqual(SearchLayerNames, []string{"persistent", "runtime", "vendor"}) {
-		t.Errorf("SearchLayerNames = %q", SearchLayerNames)
+	for _, bad := range []string{"", "Persistent", "etc"} {
+		if _, ok := searchLayerByName(bad); ok {
+			t.Errorf("searchLayerByName(%q) accepted", bad)
+		}
 	}
 }

@@ -83,3 +83,91 @@ func TestMaskStateReconcileExamples(t *testing.T) {
 		}
 	}
 }
+
+// A mask that an earlier entry of the search path, not a mask itself,
+// shadows, masks nothing: Masked is false and Shadow names that entry.
+func TestMaskStateShadow(t *testing.T) {
+	etcUnit := Location{Path: "/etc/systemd/system/x.service", Layer: SearchPersistent, Entry: EntryUnitFile}
+	etcMask := Location{Path: "/etc/systemd/system/x.service", Layer: SearchPersistent, Entry: EntryNullLink}
+	genMask := Location{Path: "/run/systemd/generator.early/x.service", Layer: SearchGenerator, Entry: EntryNullLink}
+	ctlUnit := Location{Path: "/etc/systemd/system.control/x.service", Layer: SearchControl, Entry: EntryUnitFile}
+	tests := []struct {
+		what        string
+		s           MaskState
+		layer       Layer
+		masked      bool
+		shadowedBy  Location
+		reconciled  Layer
+		reconMasked bool
+	}{
+		{"a runtime mask under a unit file in /etc", MaskState{Persistent: EntryUnitFile, Runtime: EntryNullLink, Loaded: etcUnit}, Runtime, false, etcUnit, Runtime, false},
+		{"a runtime mask under a mask in /etc", MaskState{Persistent: EntryNullLink, Runtime: EntryNullLink, Loaded: etcMask}, Runtime, true, Location{}, Runtime, true},
+		{"a persistent mask under system.control", MaskState{Persistent: EntryNullLink, Loaded: ctlUnit}, Persistent, false, ctlUnit, Persistent, false},
+		{"a persistent mask under a mask in generator.early", MaskState{Persistent: EntryEmptyFile, Loaded: genMask}, Persistent, true, Location{}, Persistent, true},
+		{"not read", MaskState{Runtime: EntryNullLink}, Runtime, true, Location{}, Runtime, true},
+		{"no mask", MaskState{Persistent: EntryUnitFile, Loaded: etcUnit}, Persistent, false, Location{}, Persistent, false},
+		// Only the managed layer's mask is shadowed; the other is followed
+		// when it masks.
+		{"the other layer's mask decides", MaskState{Persistent: EntryNullLink, Runtime: EntryNullLink, Loaded: etcMask}, Runtime, true, Location{}, Runtime, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.what, func(t *testing.T) {
+			if got := tt.s.Masked(tt.layer); got != tt.masked {
+				t.Errorf("Masked(%v) = %v", tt.layer, got)
+			}
+			by, shadowed := tt.s.Shadow(tt.layer)
+			if by != tt.shadowedBy || shadowed != (tt.shadowedBy != Location{}) {
+				t.Errorf("Shadow(%v) = %+v, %v; want %+v", tt.layer, by, shadowed, tt.shadowedBy)
+			}
+			if layer, masked := tt.s.Reconcile(tt.layer); layer != tt.reconciled || masked != tt.reconMasked {
+				t.Errorf("Reconcile(%v) = %v, %v; want %v, %v", tt.layer, layer, masked, tt.reconciled, tt.reconMasked)
+			}
+		})
+	}
+}
+
+// What an answer says of a unit: its entries in the two mask directories,
+// and what systemd loads, following aliases and, for an instance with no
+// entry of its own, its template.
+func TestAnswerMaskState(t *testing.T) {
+	s := ScopeSystem
+	tests := []struct {
+		what  string
+		lines string
+		name  string
+		want  MaskState
+	}{
+		{"nothing", rLine(s, "x.service"), "x.service", MaskState{}},
+		{"a mask", rLine(s, "x.service", "/etc/systemd/system:n"), "x.service",
+			MaskState{Persistent: EntryNullLink, Loaded: at(s, "/etc/systemd/system/x.service", EntryNullLink)}},
+		{"both layers", rLine(s, "x.service", "/etc/systemd/system:e", "/run/systemd/system:n", "/usr/lib/systemd/system:f"), "x.service",
+			MaskState{Persistent: EntryEmptyFile, Runtime: EntryNullLink, Loaded: at(s, "/etc/systemd/system/x.service", EntryEmptyFile)}},
+		{"a vendor unit only", rLine(s, "x.service", "/usr/lib/systemd/system:f"), "x.service",
+			MaskState{Loaded: at(s, "/usr/lib/systemd/system/x.service", EntryUnitFile)}},
+		{"a link in /etc", rLine(s, "x.service", "/etc/systemd/system:l", "/run/systemd/system:n"), "x.service",
+			MaskState{Persistent: EntryUnitFile, Runtime: EntryNullLink, Loaded: Location{Path: "/etc/systemd/system/x.service", Layer: SearchPersistent, Entry: EntryUnitFile, Link: true}}},
+		{"a dangling link in /etc", rLine(s, "x.service", "/etc/systemd/system:d"), "x.service",
+			MaskState{Persistent: EntryUnitFile, Loaded: Location{Path: "/etc/systemd/system/x.service", Layer: SearchPersistent, Entry: EntryUnitFile, Link: true}}},
+		{"an alias of a masked unit", rLine(s, "x.service", "/etc/systemd/system:a:y.service") + rLine(s, "y.service", "/usr/lib/systemd/system:n"), "x.service",
+			MaskState{Persistent: EntryUnitFile, Loaded: at(s, "/usr/lib/systemd/system/y.service", EntryNullLink)}},
+		{"a chain of aliases", rLine(s, "x.service", "/etc/systemd/system:a:y.service") + rLine(s, "y.service", "/usr/lib/systemd/system:a:z.service") + rLine(s, "z.service", "/usr/lib/systemd/system:f"), "x.service",
+			MaskState{Persistent: EntryUnitFile, Loaded: at(s, "/usr/lib/systemd/system/z.service", EntryUnitFile)}},
+		{"an alias loop", rLine(s, "x.service", "/etc/systemd/system:a:y.service") + rLine(s, "y.service", "/etc/systemd/system:a:x.service"), "x.service",
+			MaskState{Persistent: EntryUnitFile, Loaded: Location{Path: "/etc/systemd/system/x.service", Layer: SearchPersistent, Entry: EntryUnitFile, Link: true}}},
+		{"an instance through its template", rLine(s, "a@b.service") + rLine(s, "a@.service", "/etc/systemd/system:n"), "a@b.service",
+			MaskState{Loaded: at(s, "/etc/systemd/system/a@.service", EntryNullLink)}},
+		{"an instance's own entry, later than its template's", rLine(s, "a@b.service", "/usr/lib/systemd/system:f") + rLine(s, "a@.service", "/etc/systemd/system:n"), "a@b.service",
+			MaskState{Loaded: at(s, "/usr/lib/systemd/system/a@b.service", EntryUnitFile)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.what, func(t *testing.T) {
+			a, err := s.parseAnswer([]byte(spLines(s) + tt.lines + "end\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := a.maskState(tt.name); got != tt.want {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}

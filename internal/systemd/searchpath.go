@@ -83,7 +83,7 @@ func (a answer) resolve(name string) resolved {
 		entries := a.res[n]
 		if len(entries) == 0 && hops == 0 {
 			if t, ok := unitTemplate(n); ok && len(a.res[t]) > 0 {
-				entries = a.res[t]
+				n, entries = t, a.res[t]
 			}
 		}
 		if len(entries) == 0 {
