@@ -42,7 +42,14 @@ type HostError struct {
 	// authentication, host keys and sudo are not: trying again gives the
 	// same answer.
 	Transient bool
+	// Started: the command had started on the host when this happened (it
+	// timed out, or its connection died under it), so it may have run.
+	Started bool
 }
+
+// MayHaveRun reports whether the command may have run on the host despite
+// the error.
+func (e *HostError) MayHaveRun() bool { return e.Started }
 
 func (e *HostError) Error() string {
 	if e.Hop != "" {
@@ -198,6 +205,7 @@ func (r hostRunner) Run(ctx context.Context, cmd systemd.Command) (systemd.Resul
 	budget := r.pool.cfg.Timeout
 	start := time.Now()
 	wait := retryFirstWait
+	started := false
 	for attempt := 1; ; attempt++ {
 		runCtx, cancel := ctx, context.CancelFunc(func() {})
 		if attempt > 1 {
@@ -206,12 +214,17 @@ func (r hostRunner) Run(ctx context.Context, cmd systemd.Command) (systemd.Resul
 		res, err := r.pool.run(runCtx, r.addr, cmd)
 		cancel()
 		var he *HostError
-		if err == nil || !errors.As(err, &he) || !he.Transient || ctx.Err() != nil {
+		if errors.As(err, &he) {
+			// A try that started may have run, whatever the later ones did.
+			started = started || he.Started
+			he.Started = started
+		}
+		if err == nil || he == nil || !he.Transient || ctx.Err() != nil {
 			return res, err
 		}
 		if time.Since(start)+wait >= budget {
 			return res, &HostError{Hop: he.Hop, Addr: he.Addr, Attribute: he.Attribute,
-				Err: fmt.Errorf("%w (after %d tries in %s)", he.Err, attempt, time.Since(start).Round(time.Millisecond)), Transient: true}
+				Err: fmt.Errorf("%w (after %d tries in %s)", he.Err, attempt, time.Since(start).Round(time.Millisecond)), Transient: true, Started: started}
 		}
 		tflog.Debug(ctx, "transient SSH failure; trying again", map[string]any{"host": r.addr, "attempt": attempt, "wait": wait.String(), "error": err.Error()})
 		select {
@@ -520,7 +533,12 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 		// A command that hangs may be a connection that died under it:
 		// the next use checks first.
 		conn.suspect()
-		return systemd.Result{}, p.ctxError(ctx, "", addr, "`"+cmd.String()+"`")
+		err := p.ctxError(ctx, "", addr, "`"+cmd.String()+"`")
+		var he *HostError
+		if errors.As(err, &he) {
+			he.Started = true
+		}
+		return systemd.Result{}, err
 	}
 
 	res := systemd.Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
@@ -532,7 +550,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	default:
 		// No exit status: the connection or the session died under the
 		// command, whose effect is unknown.
-		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("`%s` ended without an exit status (connection lost?): %w", cmd, err), Transient: true}
+		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("`%s` ended without an exit status (connection lost?): %w", cmd, err), Transient: true, Started: true}
 	}
 	conn.touch()
 	logFields["exit_code"] = res.ExitCode

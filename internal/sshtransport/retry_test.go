@@ -2,6 +2,7 @@ package sshtransport
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"sync"
@@ -121,5 +122,17 @@ func TestRunFailedDialIsShared(t *testing.T) {
 	}
 	if elapsed := time.Since(start); elapsed > 2*cfg.Timeout {
 		t.Errorf("5 commands to a hanging host took %s, want about one timeout (%s)", elapsed, cfg.Timeout)
+	}
+}
+
+// An error after the command started says so, through retries too, so
+// that the engine reads the host again before it calls a write "not
+// applied".
+func TestHostErrorMayHaveRun(t *testing.T) {
+	if (&HostError{Addr: "h:22", Err: errors.New("refused")}).MayHaveRun() {
+		t.Error("a dial failure may have run the command")
+	}
+	if !(&HostError{Addr: "h:22", Err: errors.New("lost"), Started: true}).MayHaveRun() {
+		t.Error("a command lost after it started may not have run")
 	}
 }

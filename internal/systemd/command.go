@@ -9,8 +9,9 @@ import (
 // so no argument is ever parsed by a shell.
 type Command struct {
 	Argv []string
-	// Privileged commands change unit files and need root: the transport runs
-	// them through sudo when the provider is configured for it.
+	// Privileged commands change unit files and need root: the command
+	// runs systemctl through sudo itself where the provider uses sudo, and
+	// the transport hands it sudo_password on its standard input.
 	Privileged bool
 }
 

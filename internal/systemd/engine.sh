@@ -419,7 +419,7 @@ batch() {
 			[ -z "$k" ] || need239=1
 			;;
 		esac
-		case $w in mask-now*) stops="$stops $n" stopt="$stopt s$i" ;; esac
+		case $w in mask-now*) stops="$stops $d/$n" stopt="$stopt s$i" ;; esac
 		w=
 	done
 	group "$mpt" "${mp# }" sc mask --no-reload --
@@ -442,7 +442,15 @@ batch() {
 		reload
 	fi
 	if [ -n "$stops" ] && [ "$scope" != global ]; then
-		group "$stopt" "${stops# }" sc stop --
+		# Only units whose mask is now in place are stopped, as `systemctl
+		# mask --now` stops nothing when the mask fails.
+		sn='' st=''
+		for f in $stops; do
+			tg=${stopt# }; tg=${tg%% *}; stopt=${stopt# }; stopt=${stopt#"$tg"}
+			kind "$f"
+			case $k in n | e) sn="$sn ${f##*/}" st="$st $tg" ;; esac
+		done
+		group "$st" "${sn# }" sc stop --
 	fi
 	seen=' '
 	if [ "$sweep" = 1 ] || [ -z "$touched" ]; then sweepmanaged; fi

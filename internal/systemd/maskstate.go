@@ -74,17 +74,3 @@ func (s MaskState) Reconcile(managed Layer) (layer Layer, masked bool) {
 	}
 	return managed, false
 }
-
-var entryByWord = map[string]Entry{
-	"none":  EntryNone,
-	"null":  EntryNullLink,
-	"empty": EntryEmptyFile,
-	"unit":  EntryUnitFile,
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}

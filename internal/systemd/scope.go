@@ -49,19 +49,6 @@ func (s Scope) flag() []string {
 // belong to the user, and sudo would reach root's user manager instead.
 func (s Scope) privileged() bool { return s != ScopeUser }
 
-// dirExpr is the unit directory of a layer as a word for the probe script.
-// The user directories depend on the login user's environment, which only
-// the remote shell knows: systemctl --user uses the same variables.
-func (s Scope) dirExpr(l Layer) string {
-	if s == ScopeUser {
-		if l == Runtime {
-			return `"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/systemd/user"`
-		}
-		return `"${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user"`
-	}
-	return s.Dir(l)
-}
-
 // Dir is the unit directory that `systemctl mask` writes for a layer; for
 // the user scope, as it is usually spelled.
 func (s Scope) Dir(l Layer) string {
