@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -918,5 +919,26 @@ func TestBatchScriptSudoRefused(t *testing.T) {
 		if h.exists("/etc/systemd/system/a.service") || !h.exists("/etc/systemd/system/b.service") {
 			t.Error("the host changed")
 		}
+	}
+}
+
+// `systemctl mask --now` stops nothing when the mask fails: a unit file in
+// the way keeps its unit running.
+func TestBatchScriptStopsOnlyMaskedUnits(t *testing.T) {
+	h := newShellHost(t)
+	h.write("/etc/systemd/system/b.service", "[Unit]\n")
+	ops := []Op{{Kind: OpMask, Name: "b.service", Now: true}, {Kind: OpMask, Name: "s.service", Now: true}}
+	res, run := h.batch(ScopeSystem, ops, false)
+	var exists *UnitFileExistsError
+	if !errors.As(res.Ops[0].Err, &exists) || res.Ops[1].Err != nil {
+		t.Fatalf("results: %+v", res.Ops)
+	}
+	for _, c := range run.calls {
+		if strings.HasPrefix(c, "stop") && c != "stop -- s.service" {
+			t.Errorf("stopped a unit whose mask failed: %q (calls %q)", c, run.calls)
+		}
+	}
+	if !slices.Contains(run.calls, "stop -- s.service") {
+		t.Errorf("the masked unit was not stopped: %q", run.calls)
 	}
 }
