@@ -19,10 +19,39 @@ import (
 var bootMu sync.Mutex
 
 // BootPrivate boots a host of the test's own, for faults that would disturb
-// other tests on a shared host (killing sshd, rebooting). It is stopped when
-// the test ends.
+// other tests on a shared host (killing sshd, rebooting). It runs the same
+// Debian release as the shared hosts and is stopped when the test ends.
 func BootPrivate(t testing.TB) Env {
 	t.Helper()
+	return BootPrivateWith(t, PrivateOptions{})
+}
+
+// PrivateOptions are what a private host may have that the shared hosts
+// do not.
+type PrivateOptions struct {
+	// InitArgs are kernel-style arguments for the container's PID 1, such
+	// as "systemd.mask=foo.service" (read by systemd and its generators as
+	// from a kernel command line). None may contain white space.
+	InitArgs []string
+	// Release is the Debian suite the host runs (bullseye, bookworm,
+	// trixie, sid); empty is the shared hosts' (TESTHOSTS_RELEASE).
+	Release string
+}
+
+// BootPrivateWith is BootPrivate for a host booted with opts.
+func BootPrivateWith(t testing.TB, opts PrivateOptions) Env {
+	t.Helper()
+	for _, arg := range opts.InitArgs {
+		if arg == "" || strings.ContainsAny(arg, " \t\n") {
+			t.Fatalf("PrivateOptions.InitArgs: %q is empty or has white space", arg)
+		}
+	}
+	// The harness reads its options from its environment; the ones that
+	// are not set here come from the test's (the shared hosts' env file).
+	harnessEnv := append(os.Environ(), "TESTHOSTS_INIT_ARGS="+strings.Join(opts.InitArgs, " "))
+	if opts.Release != "" {
+		harnessEnv = append(harnessEnv, "TESTHOSTS_RELEASE="+opts.Release)
+	}
 	_, file, _, _ := runtime.Caller(0)
 	script := filepath.Join(filepath.Dir(file), "..", "..", "scripts", "testhosts")
 	var (
@@ -35,7 +64,9 @@ func BootPrivate(t testing.TB) Env {
 	for try := 1; try <= 2; try++ {
 		state = filepath.Join(os.TempDir(), fmt.Sprintf("testhosts-private-%d-%d", os.Getpid(), time.Now().UnixNano()))
 		bootMu.Lock()
-		out, err = exec.Command(script, "up", "1", state).CombinedOutput()
+		up := exec.Command(script, "up", "1", state)
+		up.Env = harnessEnv
+		out, err = up.CombinedOutput()
 		bootMu.Unlock()
 		if err == nil {
 			break

@@ -25,12 +25,15 @@ type Host struct {
 // Env is what the harness wrote for the tests.
 type Env struct {
 	Hosts            []Host
-	KeyFile          string // client private key, authorized for root, deploy and operator
+	KeyFile          string // client private key, authorized for root, deploy, operator and sysop
 	KnownHostsFile   string // every host's real keys
 	OperatorPassword string // sudo password of the operator user
 	CertKeyFile      string // a client key in no authorized_keys file…
-	CertFile         string // …whose certificate, from a CA every host trusts, logs in as root, deploy or operator
+	CertFile         string // …whose certificate, from a CA every host trusts, logs in as root, deploy, operator or sysop
 	LingerUser       string // a user whose user manager runs from boot
+	SysopUser        string // a user whose only sudo right is systemctl, without a password (SYSTEMCTL_INSTALL_CLIENT_SIDE kept)
+	Release          string // the hosts' Debian release: bullseye, bookworm, trixie or sid
+	SystemdVersion   int    // the hosts' systemd, as `systemctl --version` numbers it (252 on bookworm)
 	StateDir         string // the harness's state directory
 }
 
@@ -90,6 +93,15 @@ func loadFrom(getenv func(string) string) (Env, error) {
 	env.CertKeyFile = getenv("TESTHOSTS_CERT_KEY")
 	env.CertFile = getenv("TESTHOSTS_CERT")
 	env.LingerUser = getenv("TESTHOSTS_LINGER_USER")
+	env.SysopUser = getenv("TESTHOSTS_SYSOP_USER")
+	env.Release = getenv("TESTHOSTS_RELEASE")
+	if v := getenv("TESTHOSTS_SYSTEMD_VERSION"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return env, fmt.Errorf("TESTHOSTS_SYSTEMD_VERSION: %q is not a number", v)
+		}
+		env.SystemdVersion = n
+	}
 	env.StateDir = getenv("TESTHOSTS_STATE")
 	for name, v := range map[string]string{"TESTHOSTS_SSH_KEY": env.KeyFile, "TESTHOSTS_KNOWN_HOSTS": env.KnownHostsFile} {
 		if _, err := os.Stat(v); err != nil {
