@@ -170,23 +170,24 @@ kind() {
 	fi
 }
 
-# linkkind F: for a symlink that decides what a unit loads, sets k to
-# a:TARGET when it points to another name in the search path (an alias,
-# loaded as that name), else to what its target is (e, f, or d when it
-# dangles).
+# linkkind F TARGET: for a symlink F that decides what its unit loads, and
+# whose first hop is TARGET, sets k to a:NAME when TARGET is another unit in
+# the search path (an alias, loaded by that name), to "" when it is one that
+# systemd skips (to itself, to another unit type, to no unit: a later
+# directory decides), and otherwise (a linked unit file, or a mask: a link
+# out of the search path) to what the chain ends in: n, e, f, or d when it
+# dangles (src/shared/unit-file.c, unit_file_build_name_map).
 linkkind() {
-	t=$(readlink -- "$1") || t=
+	t=$2
 	case $t in /*) ;; *) t=${1%/*}/$t ;; esac
 	tn=${t##*/} td=${t%/*}
 	if insp "$td"; then
-		# In the search path: an alias, loaded by its target's name. One to
-		# itself, to another unit type or to no unit is skipped, and a
-		# later directory decides (src/shared/unit-file.c).
 		if [ "$tn" != "${1##*/}" ] && unit "$tn" && [ "${tn##*.}" = "${1##*.}" ]; then
 			k=a:$tn
 		else
 			k=
 		fi
+	elif [ -c "$1" ]; then k=n
 	elif [ -f "$1" ] && [ ! -s "$1" ]; then k=e
 	elif [ -e "$1" ]; then k=f
 	else k=d
@@ -195,41 +196,87 @@ linkkind() {
 
 # insp D: D is a directory of the search path (or /lib's twin of one).
 insp() {
-	while read -r _ d; do
-		[ "$1" != "$d" ] || return 0
-		[ "$1" != "${d%/usr/lib/systemd/system}/lib/systemd/system" ] || return 0
+	while read -r _ sd; do
+		[ "$1" != "$sd" ] || return 0
+		[ "$1" != "${sd%/usr/lib/systemd/system}/lib/systemd/system" ] || return 0
 	done <<EOF
 $SP
 EOF
 	return 1
 }
 
-# resolve NAME prints "r NAME ENTRIES": every directory of the search path
-# holding something under NAME, as INDEX:KIND in order. The first decides
-# what systemd loads; when it is an alias, its target is resolved too.
+# resolve NAMES… prints "r NAME ENTRIES" for each name (and for the units
+# their aliases name): every directory of the search path holding something
+# under NAME, as INDEX:KIND in order. The first entry decides what systemd
+# loads; when it is a symlink, where it points decides, which only readlink
+# tells: one readlink reads every deciding link of a round, except those in
+# $own, the links `systemctl mask` itself just made to /dev/null.
 resolve() {
-	hops=0
-	n=$1
-	while :; do
-		out='' first=1 i=0 next=''
-		while read -r _ d; do
-			kind "$d/$n"
-			if [ "$first" = 1 ] && [ "$k" = l ]; then
-				linkkind "$d/$n"
-				case $k in a:*) next=${k#a:} ;; esac
-			fi
-			if [ -n "$k" ]; then
-				out="$out $i:$k"
-				first=0
-			fi
-			i=$((i + 1))
-		done <<EOF
+	todo="$*" hop=0 did=' '
+	while [ -n "$todo" ]; do
+		buf='' links=''
+		set -f
+		for n in $todo; do
+			case $did in *" $n "*) continue ;; esac
+			did="$did$n "
+			out='' first=1 i=0
+			while read -r _ d; do
+				kind "$d/$n"
+				if [ -n "$k" ]; then
+					if [ "$first" = 1 ] && [ -L "$d/$n" ]; then
+						case ${own-} in
+						*" $d/$n "*) ;;
+						*) k="?$k" links="$links$nl$d/$n" ;;
+						esac
+					fi
+					out="$out $i:$k"
+					first=0
+				fi
+				i=$((i + 1))
+			done <<EOF
 $SP
 EOF
-		printf 'r\t%s\t%s\n' "$n" "${out# }"
-		hops=$((hops + 1))
-		[ -n "$next" ] && [ "$hops" -lt 8 ] || return 0
-		n=$next
+			buf="$buf$n ${out# }$nl"
+		done
+		set +f
+		targets=
+		links=${links#"$nl"}
+		if [ -n "$links" ]; then
+			set -f
+			IFS=$nl
+			# shellcheck disable=SC2086 # one path a line
+			if ! targets=$(readlink -- $links 2>/dev/null); then
+				# A link gone meanwhile (or a readlink of one operand):
+				# each alone, an empty line for one that fails.
+				targets=$(for f in $links; do readlink -- "$f" || echo; done 2>/dev/null)
+			fi
+			unset IFS
+			set +f
+		fi
+		todo=
+		while read -r n out; do
+			[ -n "$n" ] || continue
+			case $out in
+			*'?'*)
+				l=${links%%"$nl"*} links=${links#"$l"} links=${links#"$nl"}
+				t=${targets%%"$nl"*} targets=${targets#"$t"} targets=${targets#"$nl"}
+				linkkind "$l" "$t"
+				first=${out%% *} rest=${out#"$first"}
+				case $k in
+				'') out=${rest# } ;;
+				a:*)
+					out="${first%%:*}:$k$rest"
+					[ "$hop" -ge 8 ] || todo="$todo ${k#a:}"
+					;;
+				*) out="${first%%:*}:$k$rest" ;;
+				esac
+				;;
+			esac
+			printf 'r\t%s\t%s\n' "$n" "$out"
+		done <<EOF
+$buf
+EOF
+		hop=$((hop + 1))
 	done
 }
 
@@ -256,9 +303,15 @@ shadow() {
 	while read -r _ d; do
 		[ "$d" != "$2" ] || return 0
 		kind "$d/$1"
+		[ -n "$k" ] || continue
+		if [ -L "$d/$1" ]; then linkkind "$d/$1" "$(readlink -- "$d/$1")"; fi
 		case $k in
+		'') ;;
 		n | e) return 0 ;;
-		?*) s=$d; return 0 ;;
+		*)
+			s=$d
+			return 0
+			;;
 		esac
 	done <<EOF
 $SP
@@ -322,12 +375,16 @@ group() {
 		printf '%s\n' "$e" >&2
 		exit 1
 	fi
-	[ "$rc" != 0 ] || return 0
+	if [ "$rc" = 0 ]; then
+		for n in $names; do own="$own$okdir/$n "; done
+		return 0
+	fi
 	for tg in $tags; do
 		n=${names%% *}
 		names=${names#"$n"}
 		names=${names# }
 		try "$tg" "$@" "$n"
+		[ "$rc" != 0 ] || own="$own$okdir/$n "
 	done
 }
 
@@ -403,6 +460,7 @@ batch() {
 		mask*)
 			shadow "$n" "$d"
 			if [ -n "$s" ]; then
+				if [ -L "$s/$n" ]; then k=l; else k=f; fi
 				printf 'shadow\t%s\t%s\t%s\n' "$i" "$k" "$s/$n"
 				w=
 				continue
@@ -422,8 +480,13 @@ batch() {
 		case $w in mask-now*) stops="$stops $d/$n" stopt="$stopt s$i" ;; esac
 		w=
 	done
+	# What a successful mask leaves is systemctl's own link to /dev/null.
+	own=' '
+	okdir=$P
 	group "$mpt" "${mp# }" sc mask --no-reload --
+	okdir=$R
 	group "$mrt" "${mr# }" sc mask --runtime --no-reload --
+	okdir=/nonexistent
 	[ -z "$need239" ] || version
 	if [ -n "$need239" ] && [ "$V" -lt 240 ]; then
 		for tg in $upt; do
@@ -452,15 +515,10 @@ batch() {
 		done
 		group "$st" "${sn# }" sc stop --
 	fi
-	seen=' '
+	names=''
 	if [ "$sweep" = 1 ] || [ -z "$touched" ]; then sweepmanaged; fi
-	set -f
-	for n in $touched; do
-		case $seen in *" $n "*) continue ;; esac
-		seen="$seen$n "
-		resolve "$n"
-	done
-	set +f
+	# shellcheck disable=SC2086 # checked names, split on spaces
+	resolve $names $touched
 }
 
 # reload runs daemon-reload only when a touched unit is loaded with a load
@@ -482,31 +540,28 @@ EOF
 	if [ -n "$need" ]; then try reload sc daemon-reload; fi
 }
 
-# sweepmanaged resolves every name in the two directories `systemctl mask`
-# writes, adding each to seen.
+# sweepmanaged adds to names every unit in the two directories `systemctl
+# mask` writes.
 sweepmanaged() {
 	for d in "$P" "$R"; do
 		for f in "$d"/* "$d"/.[!.]* "$d"/..?*; do
 			n=${f##*/}
 			unit "$n" || continue
-			case $seen in *" $n "*) continue ;; esac
 			kind "$f"
-			[ -n "$k" ] || continue
-			seen="$seen$n "
-			resolve "$n"
+			[ -z "$k" ] || names="$names $n"
 		done
 	done
 }
 
 # info NAME [TEMPLATE]: what every directory holds under the names, then
 # the manager's properties of NAME as "show KEY=VALUE" lines (failing with
-# systemctl's status when it fails), or, where no manager can be asked (the
-# global scope, a template), "is-enabled STATE".
+# systemctl's status when it fails), and "is-enabled STATE" (only that where
+# no manager can be asked: the global scope, a template).
 info() {
 	for n do
 		ok "$n" || { echo "invalid unit name" >&2; exit 2; }
-		resolve "$n"
 	done
+	resolve "$@"
 	case $scope:$1 in
 	global:* | *@.*)
 		s=$(sc is-enabled -- "$1")
@@ -515,6 +570,10 @@ info() {
 	*)
 		s=$(sc show -p LoadState,ActiveState,UnitFileState,FragmentPath -- "$1") || exit
 		printf '%s\n' "$s" | while IFS= read -r l; do printf 'show\t%s\n' "$l"; done
+		# For an alias, show gives the state of the unit it names and
+		# is-enabled says "alias": the state users read is is-enabled's.
+		s=$(sc is-enabled -- "$1" 2>/dev/null)
+		printf 'is-enabled\t%s\n' "$s"
 		;;
 	esac
 }
@@ -529,12 +588,14 @@ masked() {
 			case $seen in *" $n "*) continue ;; esac
 			kind "$f"
 			case $k in
-			n | e) seen="$seen$n "; resolve "$n" ;;
+			n | e) seen="$seen$n " ;;
 			esac
 		done
 	done <<EOF
 $SP
 EOF
+	# shellcheck disable=SC2086 # checked names, split on spaces
+	resolve $seen
 }
 
 verb=$1 scope=$2 sudo=$3

@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"errors"
 	"os"
 	"reflect"
 	"strings"
@@ -257,5 +258,53 @@ func TestSearchLayerNames(t *testing.T) {
 		if _, ok := searchLayerByName(bad); ok {
 			t.Errorf("searchLayerByName(%q) accepted", bad)
 		}
+	}
+}
+
+// A link from /etc to a vendor mask is an alias of that unit, not a mask
+// of its own, though its chain ends at /dev/null: systemd loads the alias
+// by its target's name (the oracle found this on systemd 252). One
+// readlink reads every deciding link of the answer.
+func TestMaskedUnitsScriptAliasOfAMask(t *testing.T) {
+	h := newShellHost(t)
+	h.symlink("/dev/null", "/usr/lib/systemd/system/target.service")
+	h.symlink("/usr/lib/systemd/system/target.service", "/etc/systemd/system/alias.service")
+	h.symlink("/dev/null", "/etc/systemd/system/own.service")
+	h.write("/bin/readlink", "#!/bin/sh\necho \"$*\" >>\"$FAKE_LOG.readlink\"\nexec /usr/bin/readlink \"$@\"\n")
+	if err := os.Chmod(h.path("/bin/readlink"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := h.run(ScopeSystem.MaskedUnitsCommand(), "")
+	units, err := ScopeSystem.ParseMaskedUnits([]byte(r.stdout))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	want := []MaskedUnit{
+		{Name: "own.service", Layer: SearchPersistent, Path: "/etc/systemd/system/own.service"},
+		{Name: "target.service", Layer: SearchVendor, Path: "/usr/lib/systemd/system/target.service"},
+	}
+	if !reflect.DeepEqual(units, want) {
+		t.Errorf("got  %+v\nwant %+v\n%s", units, want, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "r\talias.service\t4:a:target.service") {
+		t.Errorf("the alias is not reported as one:\n%s", r.stdout)
+	}
+	if got := h.take(h.log + ".readlink"); len(got) != 1 {
+		t.Errorf("readlink ran %d times, want once: %q", len(got), got)
+	}
+
+	// A runtime mask under that alias would not mask by itself: refused.
+	res, _ := h.batch(ScopeSystem, []Op{{Kind: OpMask, Name: "alias.service", Layer: Runtime}}, false)
+	var shadowed *ShadowedMaskError
+	if !errors.As(res.Ops[0].Err, &shadowed) || !shadowed.By.Link || shadowed.By.Path != "/etc/systemd/system/alias.service" {
+		t.Errorf("runtime mask under the alias: %+v", res.Ops[0])
+	}
+	// A mask the batch just made is systemctl's own link: no readlink.
+	h.take(h.log + ".readlink")
+	if res, _ := h.batch(ScopeSystem, []Op{{Kind: OpMask, Name: "new.service"}}, false); res.Ops[0].Err != nil {
+		t.Fatal(res.Ops[0].Err)
+	}
+	if got := h.take(h.log + ".readlink"); len(got) != 0 {
+		t.Errorf("readlink ran after a mask of the batch's own: %q", got)
 	}
 }

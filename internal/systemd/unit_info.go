@@ -148,9 +148,6 @@ func (s Scope) ParseUnitInfo(out []byte, name string) (UnitInfo, error) {
 		}
 		return info, nil
 	}
-	if a.isEnabled != nil {
-		return fail("expected systemctl show's properties, got is-enabled")
-	}
 	props := make(map[string]string, len(showProperties))
 	for _, line := range a.show {
 		key, value, hasEq := strings.Cut(line, "=")
@@ -172,6 +169,11 @@ func (s Scope) ParseUnitInfo(out []byte, name string) (UnitInfo, error) {
 	}
 	info.Status = &UnitStatus{LoadState: props["LoadState"], ActiveState: props["ActiveState"], FragmentPath: props["FragmentPath"]}
 	info.UnitFileState = props["UnitFileState"]
+	// is-enabled's word where it has one: for an alias, show reports the
+	// unit it names, is-enabled "alias".
+	if a.isEnabled != nil && unitFileStates[*a.isEnabled] && *a.isEnabled != "not-found" {
+		info.UnitFileState = *a.isEnabled
+	}
 	return info, nil
 }
 

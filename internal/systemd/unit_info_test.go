@@ -270,7 +270,7 @@ func TestParseUnitInfoRejects(t *testing.T) {
 		{"an untagged line", ScopeSystem, "sudo.service", sp + sudoR + "LoadState=masked\n" + sudoShow + "end\n", "unexpected line 14"},
 		{"show said nothing", ScopeSystem, "sudo.service", sp + sudoR + "show\t\nend\n", "expected a property"},
 		{"an empty LoadState", ScopeSystem, "sudo.service", sp + sudoR + strings.Replace(sudoShow, "LoadState=masked", "LoadState=", 1) + "end\n", "empty LoadState"},
-		{"is-enabled where show was expected", ScopeSystem, "sudo.service", sp + sudoR + "is-enabled\tmasked\nend\n", "got is-enabled"},
+		{"is-enabled where show was expected", ScopeSystem, "sudo.service", sp + sudoR + "is-enabled\tmasked\nend\n", "gave no LoadState"},
 		{"show where is-enabled was expected", ScopeGlobal, "g.service", gsp + gR + sudoShow + "end\n", "expected one is-enabled line"},
 		{"no is-enabled line", ScopeGlobal, "g.service", gsp + gR + "end\n", "expected one is-enabled line"},
 		{"is-enabled garbled", ScopeGlobal, "g.service", gsp + gR + "is-enabled\tFailed to get\nend\n", "no unit file state"},
@@ -399,9 +399,9 @@ func TestUnitInfoScriptClassifies(t *testing.T) {
 		if got := info.MaskLayers(); !reflect.DeepEqual(got, tt.masks) || info.Masked() != tt.masked || info.Loaded.Path != tt.loaded {
 			t.Errorf("%s: mask layers %v, masked %v, loaded %q; want %v, %v, %q\n%s", tt.name, got, info.Masked(), info.Loaded.Path, tt.masks, tt.masked, tt.loaded, r.stdout)
 		}
-		want := []string{"show -P UnitPath", "show -p LoadState,ActiveState,UnitFileState,FragmentPath -- " + tt.name}
+		want := []string{"show -P UnitPath", "show -p LoadState,ActiveState,UnitFileState,FragmentPath -- " + tt.name, "is-enabled -- " + tt.name}
 		if isUnitTemplate(tt.name) {
-			want[1] = "is-enabled -- " + tt.name
+			want = []string{"show -P UnitPath", "is-enabled -- " + tt.name}
 		}
 		if !reflect.DeepEqual(r.calls, want) {
 			t.Errorf("%s: systemctl %q, want %q", tt.name, r.calls, want)
@@ -483,7 +483,7 @@ func TestUnitInfoScriptScopes(t *testing.T) {
 	if info.Loaded.Path != "/home/deploy/.config/systemd/user/p.service" {
 		t.Errorf("user: loaded %+v", info.Loaded)
 	}
-	if want := []string{"--user show -P UnitPath", "--user show -p LoadState,ActiveState,UnitFileState,FragmentPath -- p.service"}; !reflect.DeepEqual(r.calls, want) {
+	if want := []string{"--user show -P UnitPath", "--user show -p LoadState,ActiveState,UnitFileState,FragmentPath -- p.service", "--user is-enabled -- p.service"}; !reflect.DeepEqual(r.calls, want) {
 		t.Errorf("user: systemctl %q, want %q", r.calls, want)
 	}
 
@@ -491,5 +491,26 @@ func TestUnitInfoScriptScopes(t *testing.T) {
 	r = h.run(Command{Argv: append(ScopeSystem.UnitInfoCommand("x.service").Argv[:7:7], "x;id.service")}, "")
 	if r.code != 2 || strings.Contains(strings.Join(r.calls, "\n"), "x;id") {
 		t.Errorf("invalid name: exit %d, systemctl %q", r.code, r.calls)
+	}
+}
+
+// For an alias, systemctl show reports the unit it names; the unit file
+// state users read is is-enabled's ("alias"), which the oracle compares.
+func TestParseUnitInfoTakesIsEnabledState(t *testing.T) {
+	out := spLines(ScopeSystem) + "r\ta.service\t4:a:b.service\nr\tb.service\t10:f\n" +
+		"show\tLoadState=loaded\nshow\tActiveState=inactive\nshow\tUnitFileState=static\nshow\tFragmentPath=/usr/lib/systemd/system/b.service\n" +
+		"is-enabled\talias\nend\n"
+	info, err := ScopeSystem.ParseUnitInfo([]byte(out), "a.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.UnitFileState != "alias" || info.Masked() {
+		t.Errorf("unit file state %q, masked %v", info.UnitFileState, info.Masked())
+	}
+	// No word from is-enabled (older systemd, a unit it does not know):
+	// show's state stands.
+	out = strings.Replace(out, "is-enabled\talias\n", "is-enabled\t\n", 1)
+	if info, err = ScopeSystem.ParseUnitInfo([]byte(out), "a.service"); err != nil || info.UnitFileState != "static" {
+		t.Errorf("%q, %v", info.UnitFileState, err)
 	}
 }
