@@ -373,19 +373,29 @@ func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportS
 		resp.Diagnostics.AddError("Unable to Import Unit Mask", operationDetail("Reading the mask state of", target, err))
 		return
 	}
-	// Both layers masked: the persistent one is the one to manage.
+	// Import adopts the mask systemd obeys, when it is one of the two a
+	// resource manages (both masked: the persistent one, which comes first).
 	st := states[target.name]
-	layer, masked := st.Reconcile(systemd.Persistent)
+	layer, masked := systemd.Persistent, st.Obeyed(systemd.Persistent)
+	if !masked && st.Obeyed(systemd.Runtime) {
+		layer, masked = systemd.Runtime, true
+	}
 	if !masked {
 		detail := fmt.Sprintf("%s is not masked on %s: neither %s nor %s is a mask (they hold: %s, %s). "+
 			"Nothing to import; to mask it, declare the resource and apply.",
 			target.describe(), target.addr, target.scope.UnitPath(systemd.Persistent, target.name),
 			target.scope.UnitPath(systemd.Runtime, target.name), st.Persistent, st.Runtime)
 		for _, l := range systemd.Layers {
-			if by, shadowed := st.Shadow(l); shadowed {
+			switch by, shadowed := st.Shadow(l); {
+			case shadowed:
 				detail = fmt.Sprintf("%s is not masked on %s: %s is a %s mask, but systemd reads %s first, which is not a mask, "+
 					"so the unit loads from there. Nothing to import; mask it persistently, or remove %s.",
 					target.describe(), target.addr, target.scope.UnitPath(l, target.name), l, by.Path, by.Path)
+			case st.Entry(l).Masked() && st.Loaded.Entry.Masked():
+				detail = fmt.Sprintf("%s on %s is masked by %s (%s layer), which systemd reads before %s and which a "+
+					"systemd_unit_mask does not manage (an alias's, a template's, or another layer's). Nothing to import: "+
+					"a resource would manage a mask that has no effect of its own.",
+					target.describe(), target.addr, st.Loaded.Path, st.Loaded.Layer, target.scope.UnitPath(l, target.name))
 			}
 		}
 		resp.Diagnostics.AddError("Cannot Import Unit Mask", detail)

@@ -34,6 +34,16 @@ type MaskState struct {
 	// search path (through aliases, or an instance's template). Zero when
 	// nothing is there, or when it was not read.
 	Loaded Location
+	// Own: Loaded is the unit's own entry in the directory `systemctl mask`
+	// writes for OwnLayer (not an alias's, nor a template's).
+	Own      bool
+	OwnLayer Layer
+}
+
+// Obeyed reports whether layer l holds the mask that systemd loads for the
+// unit: the one a resource managing l owns outright.
+func (s MaskState) Obeyed(l Layer) bool {
+	return s.Own && s.OwnLayer == l && s.Entry(l).Masked()
 }
 
 // Entry returns what layer l holds.

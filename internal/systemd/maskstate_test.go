@@ -165,9 +165,51 @@ func TestAnswerMaskState(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := a.maskState(tt.name); got != tt.want {
+			if got := ownless(a.maskState(tt.name)); got != tt.want {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// ownless and withoutOwn leave out which layer's mask systemd obeys, for
+// tests of the rest (TestMaskStateObeyed tests that part).
+func ownless(s MaskState) MaskState {
+	s.Own, s.OwnLayer = false, Persistent
+	return s
+}
+
+func withoutOwn(states map[string]MaskState) map[string]MaskState {
+	out := make(map[string]MaskState, len(states))
+	for n, s := range states {
+		out[n] = ownless(s)
+	}
+	return out
+}
+
+// A resource owns a mask outright only when it is what systemd loads: not
+// an alias's target, not a template's, not one an earlier mask hides.
+func TestMaskStateObeyed(t *testing.T) {
+	sp := spLines(ScopeSystem)
+	out := sp + "r\tp.service\t4:n\nr\tr.service\t6:n\nr\tboth.service\t4:n 6:n\n" +
+		"r\tearly.service\t3:n 4:n\nr\talias.service\t4:a:t.service 6:n\nr\tt.service\t10:n\nend\n"
+	a, err := ScopeSystem.parseAnswer([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name                string
+		persistent, runtime bool
+	}{
+		{"p.service", true, false},
+		{"r.service", false, true},
+		{"both.service", true, false},   // /etc comes first
+		{"early.service", false, false}, // generator.early's mask decides
+		{"alias.service", false, false}, // loaded as t.service
+	} {
+		st := a.maskState(tt.name)
+		if st.Obeyed(Persistent) != tt.persistent || st.Obeyed(Runtime) != tt.runtime {
+			t.Errorf("%s: obeyed persistent %v, runtime %v; want %v, %v", tt.name, st.Obeyed(Persistent), st.Obeyed(Runtime), tt.persistent, tt.runtime)
+		}
 	}
 }

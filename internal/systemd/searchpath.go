@@ -132,12 +132,16 @@ func (a answer) maskState(name string) MaskState {
 	r := a.resolve(name)
 	st := MaskState{Loaded: r.loaded}
 	p, rt := a.managed(Persistent), a.managed(Runtime)
-	for _, f := range a.res[name] {
+	for i, f := range a.res[name] {
 		switch f.dir {
 		case p:
 			st.Persistent = a.location(name, f).Entry
+			st.Own, st.OwnLayer = i == 0 && !r.alias, Persistent
 		case rt:
 			st.Runtime = a.location(name, f).Entry
+			if i == 0 && !r.alias {
+				st.Own, st.OwnLayer = true, Runtime
+			}
 		}
 	}
 	return st

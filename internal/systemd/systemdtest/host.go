@@ -95,11 +95,17 @@ func (h *Host) loaded(name string) systemd.Location {
 }
 
 func (h *Host) state(name string) systemd.MaskState {
-	return systemd.MaskState{
+	st := systemd.MaskState{
 		Persistent: h.Entries[LayerPath(systemd.Persistent, name)],
 		Runtime:    h.Entries[LayerPath(systemd.Runtime, name)],
 		Loaded:     h.loaded(name),
 	}
+	for _, l := range systemd.Layers {
+		if st.Loaded.Path == LayerPath(l, name) {
+			st.Own, st.OwnLayer = true, l
+		}
+	}
+	return st
 }
 
 // Mask implements systemd.Host.
