@@ -375,6 +375,38 @@ func TestAccUnitMask_sudo(t *testing.T) {
 			}},
 		})
 	})
+	// sysop's only sudo right is systemctl: a rule for systemctl alone
+	// masks, moves the mask between layers, and unmasks.
+	t.Run("sysop", func(t *testing.T) {
+		if env.SysopUser == "" {
+			t.Fatal("the harness exports no TESTHOSTS_SYSOP_USER")
+		}
+		sysopUnit := testUnitName("sysop")
+		sysop := providerBlock(env, h, "user = "+hclString(env.SysopUser), `sudo = true`)
+		masked := func() error {
+			if got := loadState(t, env, h, sysopUnit); got != "masked" {
+				return fmt.Errorf("systemd: LoadState %s, want masked", got)
+			}
+			return nil
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             checkHostMask(env, h, sysopUnit, false, false),
+			Steps: []resource.TestStep{
+				{
+					Config: maskConfig(sysop, sysopUnit),
+					Check:  resource.ComposeTestCheckFunc(checkHostMask(env, h, sysopUnit, true, false), func(*terraform.State) error { return masked() }),
+				},
+				{
+					Config: maskConfig(sysop, sysopUnit, "runtime = true"),
+					Check:  resource.ComposeTestCheckFunc(checkHostMask(env, h, sysopUnit, false, true), func(*terraform.State) error { return masked() }),
+				},
+			},
+		})
+		if out := mustRunAs(t, env, h, env.SysopUser, "sudo -n true 2>&1 || echo refused"); !strings.Contains(out, "refused") {
+			t.Errorf("sysop may sudo more than systemctl: %q", out)
+		}
+	})
 	t.Run("operator without password", func(t *testing.T) {
 		resource.ParallelTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
