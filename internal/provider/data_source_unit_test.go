@@ -43,6 +43,18 @@ func layersExact(layers ...string) knownvalue.Check {
 	return knownvalue.SetExact(checks)
 }
 
+// fragmentPath is systemd's own FragmentPath of a unit, the oracle for the
+// data source's: packages install into /usr/lib from trixie on, and systemd
+// 247 reports a masked unit's as /dev/null. A user's units are asked of
+// that user's manager.
+func fragmentPath(t *testing.T, env testhosts.Env, h testhosts.Host, user, name string) string {
+	t.Helper()
+	if user == "" {
+		return strings.TrimSpace(env.MustRun(t, h, "systemctl show -P FragmentPath -- "+name))
+	}
+	return strings.TrimSpace(mustRunAs(t, env, h, user, "systemctl --user show -P FragmentPath -- "+name))
+}
+
 // mustRunAs is env.RunAs that fails the test on error.
 func mustRunAs(t *testing.T, env testhosts.Env, h testhosts.Host, user, command string) string {
 	t.Helper()
@@ -82,21 +94,23 @@ func TestAccDataSourceUnit_system(t *testing.T) {
 			expect("mask_layers", layersExact("vendor")).
 			expect("load_state", knownvalue.StringExact("masked")).
 			expect("unit_file_state", knownvalue.StringExact("masked")).
-			expect("fragment_path", knownvalue.StringExact("/lib/systemd/system/sudo.service")),
+			expect("fragment_path", knownvalue.StringExact(fragmentPath(t, env, h, "", "sudo.service"))),
 		unitDataFor("cron").
 			expect("masked", knownvalue.Bool(false)).
 			expect("mask_layers", layersExact()).
 			expect("load_state", knownvalue.StringExact("loaded")).
 			expect("active_state", knownvalue.StringExact("active")).
 			expect("unit_file_state", knownvalue.StringExact("enabled")).
-			expect("fragment_path", knownvalue.StringExact("/lib/systemd/system/cron.service")),
+			expect("fragment_path", knownvalue.StringExact(fragmentPath(t, env, h, "", "cron.service"))),
 		unitDataFor("both").
 			expect("masked", knownvalue.Bool(true)).
 			expect("mask_layers", layersExact("persistent", "runtime")).
 			expect("load_state", knownvalue.StringExact("masked")).
 			expect("active_state", knownvalue.StringExact("inactive")).
 			expect("unit_file_state", knownvalue.StringExact("masked")).
-			expect("fragment_path", knownvalue.StringExact("/etc/systemd/system/"+both)),
+			expect("mask_path", knownvalue.StringExact("/etc/systemd/system/"+both)).
+			expect("shadowed_masks", knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("/run/systemd/system/" + both)})).
+			expect("fragment_path", knownvalue.StringExact(fragmentPath(t, env, h, "", both))),
 		unitDataFor("empty").
 			expect("masked", knownvalue.Bool(true)).
 			expect("mask_layers", layersExact("runtime")).
@@ -116,7 +130,8 @@ func TestAccDataSourceUnit_system(t *testing.T) {
 			expect("masked", knownvalue.Bool(true)).
 			expect("mask_layers", layersExact("persistent")).
 			expect("load_state", knownvalue.StringExact("masked")).
-			expect("fragment_path", knownvalue.StringExact("/etc/systemd/system/getty@.service")),
+			expect("mask_path", knownvalue.StringExact("/etc/systemd/system/getty@.service")).
+			expect("fragment_path", knownvalue.StringExact(fragmentPath(t, env, h, "", "getty@tty1.service"))),
 		// A template is never loaded: no manager state, only its files.
 		unitDataFor("getty").
 			expect("masked", knownvalue.Bool(true)).
@@ -236,12 +251,13 @@ func TestAccDataSourceUnit_user(t *testing.T) {
 					expect("mask_layers", layersExact("runtime")).
 					expect("load_state", knownvalue.StringExact("masked")).
 					expect("unit_file_state", knownvalue.StringExact("masked-runtime")).
-					expect("fragment_path", knownvalue.StringExact(runtimeDir+"/systemd/user/"+unit)).checks,
+					expect("mask_path", knownvalue.StringExact(runtimeDir+"/systemd/user/"+unit)).
+					expect("fragment_path", knownvalue.StringExact(fragmentPath(t, env, h, user, unit))).checks,
 				// The user's dbus.socket runs in the user manager.
 				unitDataFor("dbus").
 					expect("load_state", knownvalue.StringExact("loaded")).
 					expect("active_state", knownvalue.StringExact("active")).
-					expect("fragment_path", knownvalue.StringExact("/usr/lib/systemd/user/dbus.socket")).checks...),
+					expect("fragment_path", knownvalue.StringExact(fragmentPath(t, env, h, user, "dbus.socket"))).checks...),
 				// The same name in the system scope is another unit.
 				unitDataFor("system").
 					expect("masked", knownvalue.Bool(false)).

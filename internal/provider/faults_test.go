@@ -90,7 +90,7 @@ func TestAccFaults_sshdKilledMidApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitForMasks(t, env, h, prefix, 5)
-	if got, err := env.Console(h, "pkill -KILL -x sshd; sleep 1; systemctl restart ssh.service"); err != nil {
+	if got, err := env.Console(h, "pkill -KILL -x 'sshd|sshd-session|sshd-auth'; sleep 1; systemctl restart ssh.service"); err != nil {
 		t.Fatalf("killing sshd: %v\n%s", err, got)
 	}
 	err := apply.Wait()

@@ -349,12 +349,19 @@ func tunnelPattern(target testhosts.Host) *regexp.Regexp {
 	return regexp.MustCompile(fmt.Sprintf(`(?m)server_request_direct_tcpip: originator .*, target %s port %d$`, regexp.QuoteMeta(target.IP), target.Port))
 }
 
+// sshdJournal is everything sshd logged, by its identifiers rather than its
+// unit: OpenSSH 9.8 and later log a login from sshd-session, which
+// pam_systemd has moved into the login's session scope, and even before,
+// journald may file a line under the scope the process has just moved to.
+// --sync first: the lines of a login that just ended may be in flight.
+const sshdJournal = "journalctl --sync; journalctl -t sshd -t sshd-session --no-pager -o cat"
+
 // checkTunnelled asserts that bastion's sshd has opened more direct-tcpip
 // channels to target than *seen, and records the new count: the provider
 // reached target through the bastion since the last check.
 func checkTunnelled(env testhosts.Env, bastion, target testhosts.Host, seen *int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		out, stderr, err := env.Run(bastion, "journalctl -u ssh.service --no-pager -o cat")
+		out, stderr, err := env.Run(bastion, sshdJournal)
 		if err != nil {
 			return fmt.Errorf("reading sshd's journal on %s: %v: %s", bastion.Addr, err, stderr)
 		}
@@ -401,7 +408,7 @@ provider "systemd" {
 		fmt.Sprintf("known_hosts_file = %q", emptyKnownHosts)))
 	hostAttr := "host = " + hclString(target.Addr)
 	seen := 0
-	if out, _, err := env.Run(bastion, "journalctl -u ssh.service --no-pager -o cat"); err == nil {
+	if out, _, err := env.Run(bastion, sshdJournal); err == nil {
 		seen = len(tunnelPattern(target).FindAllString(out, -1))
 	}
 

@@ -25,7 +25,7 @@ func counter(t *testing.T, env testhosts.Env, h testhosts.Host, command string) 
 }
 
 const (
-	countSessions = `journalctl -u ssh.service -o cat | grep -c '^Starting session: command' || true`
+	countSessions = `journalctl --sync; journalctl -t sshd -t sshd-session -o cat | grep -c '^Starting session: command' || true`
 	countReloads  = `journalctl _PID=1 -o cat | grep -c '^Reloading' || true`
 )
 
