@@ -145,6 +145,22 @@ managerpath() {
 	set +f
 }
 
+# spdirs sets SPA to the search path's directories, one a line, and SPD
+# to those that exist, as "INDEX DIR" lines: a directory that is not there
+# holds nothing, and most of them are not.
+spdirs() {
+	SPA='' SPD='' j=0
+	IFS=$nl
+	set -f
+	for l in $SP; do
+		SPA="$SPA${SPA:+$nl}${l#* }"
+		[ ! -d "${l#* }" ] || SPD="$SPD${SPD:+$nl}$j ${l#* }"
+		j=$((j + 1))
+	done
+	unset IFS
+	set +f
+}
+
 # printsp prints the search path as "sp INDEX LABEL DIR" lines.
 printsp() {
 	i=0
@@ -196,12 +212,16 @@ linkkind() {
 
 # insp D: D is a directory of the search path (or /lib's twin of one).
 insp() {
-	while read -r _ sd; do
+	IFS=$nl
+	set -f
+	for sd in $SPA; do
+		unset IFS
+		set +f
 		[ "$1" != "$sd" ] || return 0
 		[ "$1" != "${sd%/usr/lib/systemd/system}/lib/systemd/system" ] || return 0
-	done <<EOF
-$SP
-EOF
+	done
+	unset IFS
+	set +f
 	return 1
 }
 
@@ -219,8 +239,13 @@ resolve() {
 		for n in $todo; do
 			case $did in *" $n "*) continue ;; esac
 			did="$did$n "
-			out='' first=1 i=0
-			while read -r _ d; do
+			out='' first=1
+			IFS=$nl
+			set -f
+			for d in $SPD; do
+				unset IFS
+				set +f
+				i=${d%% *} d=${d#* }
 				kind "$d/$n"
 				if [ -n "$k" ]; then
 					if [ "$first" = 1 ] && [ -L "$d/$n" ]; then
@@ -232,10 +257,9 @@ resolve() {
 					out="$out $i:$k"
 					first=0
 				fi
-				i=$((i + 1))
-			done <<EOF
-$SP
-EOF
+			done
+			unset IFS
+			set +f
 			buf="$buf$n ${out# }$nl"
 		done
 		set +f
@@ -254,7 +278,12 @@ EOF
 			set +f
 		fi
 		todo=
-		while read -r n out; do
+		IFS=$nl
+		set -f
+		for line in $buf; do
+			unset IFS
+			set +f
+			n=${line%% *} out=${line#* }
 			[ -n "$n" ] || continue
 			case $out in
 			*'?'*)
@@ -273,9 +302,9 @@ EOF
 				;;
 			esac
 			printf 'r\t%s\t%s\n' "$n" "$out"
-		done <<EOF
-$buf
-EOF
+		done
+		unset IFS
+		set +f
 		hop=$((hop + 1))
 	done
 }
@@ -284,15 +313,20 @@ EOF
 # entry along the search path) is a mask.
 effective() {
 	m=no
-	while read -r _ d; do
+	IFS=$nl
+	set -f
+	for d in $SPD; do
+		unset IFS
+		set +f
+		d=${d#* }
 		kind "$d/$1"
 		case $k in
 		n | e) m=yes; return 0 ;;
 		?*) return 0 ;;
 		esac
-	done <<EOF
-$SP
-EOF
+	done
+	unset IFS
+	set +f
 }
 
 # shadow NAME DIR sets s to the first directory before DIR in the search
@@ -300,7 +334,12 @@ EOF
 # mask in DIR would have no effect.
 shadow() {
 	s=
-	while read -r _ d; do
+	IFS=$nl
+	set -f
+	for d in $SPD; do
+		unset IFS
+		set +f
+		d=${d#* }
 		[ "$d" != "$2" ] || return 0
 		kind "$d/$1"
 		[ -n "$k" ] || continue
@@ -313,9 +352,9 @@ shadow() {
 			return 0
 			;;
 		esac
-	done <<EOF
-$SP
-EOF
+	done
+	unset IFS
+	set +f
 }
 
 # sc ARGS…: systemctl for the scope. With SUDO=1 its writes (priv=1) go
@@ -581,7 +620,12 @@ info() {
 # masked: every name that some directory of the search path masks, resolved.
 masked() {
 	seen=' '
-	while read -r _ d; do
+	IFS=$nl
+	set -f
+	for d in $SPD; do
+		unset IFS
+		set +f
+		d=${d#* }
 		for f in "$d"/* "$d"/.[!.]* "$d"/..?*; do
 			n=${f##*/}
 			unit "$n" || continue
@@ -591,9 +635,9 @@ masked() {
 			n | e) seen="$seen$n " ;;
 			esac
 		done
-	done <<EOF
-$SP
-EOF
+	done
+	unset IFS
+	set +f
 	# shellcheck disable=SC2086 # checked names, split on spaces
 	resolve $seen
 }
@@ -610,6 +654,7 @@ searchpath
 case $scope:$verb in
 system:info | system:masked) managerpath ;;
 esac
+spdirs
 printsp
 case $verb in
 batch) batch "$@" ;;
