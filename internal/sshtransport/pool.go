@@ -566,6 +566,7 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 // ended since its last use is replaced once.
 func (p *Pool) start(ctx context.Context, addr string, hc *hostConn, cmd systemd.Command, line string, stdout, stderr io.Writer) (*pooledConn, *ssh.Session, error) {
 	var stale *pooledConn
+	busy := 0
 	for attempt := 0; ; attempt++ {
 		c, err := p.conn(ctx, addr, hc, stale)
 		if err != nil {
@@ -576,6 +577,23 @@ func (p *Pool) start(ctx context.Context, addr string, hc *hostConn, cmd systemd
 		if !errors.As(err, &notOpened) {
 			return c, session, err
 		}
+		// sshd answered, and refused: "no more sessions" while it still
+		// counts channels that are closing. The connection is alive and
+		// carries other commands, so it is waited on, never replaced.
+		var refused *ssh.OpenChannelError
+		if errors.As(notOpened.err, &refused) {
+			if busy >= maxBusyWaits || ctx.Err() != nil {
+				return nil, nil, &HostError{Addr: addr, Err: fmt.Errorf("sshd keeps refusing a new session: %w", refused), Transient: true}
+			}
+			busy++
+			tflog.Debug(ctx, "sshd refused a session; waiting for one to close", map[string]any{"host": addr, "error": refused.Error()})
+			select {
+			case <-time.After(time.Duration(busy) * 50 * time.Millisecond):
+			case <-ctx.Done():
+			}
+			attempt--
+			continue
+		}
 		if attempt > 0 {
 			return nil, nil, &HostError{Addr: addr, Err: fmt.Errorf("cannot open an SSH session: %w", notOpened.err), Transient: true}
 		}
@@ -584,8 +602,12 @@ func (p *Pool) start(ctx context.Context, addr string, hc *hostConn, cmd systemd
 	}
 }
 
-// sessionRefusedError is a session that c refused to open at once: the
-// connection has ended.
+// maxBusyWaits bounds the waits for sshd to free a session (50 ms more
+// each time: 2.3 s in all).
+const maxBusyWaits = 9
+
+// sessionRefusedError is a session that c did not open at once: the
+// connection has ended, or sshd refused it (an *ssh.OpenChannelError).
 type sessionRefusedError struct{ err error }
 
 func (e *sessionRefusedError) Error() string { return e.err.Error() }

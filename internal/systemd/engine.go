@@ -380,31 +380,43 @@ func (b *Engine) runOnce(ctx context.Context, ops []Op, sweep bool) (BatchResult
 
 // UnitInfo reads what the host says about unit name, in one command.
 func (b *Engine) UnitInfo(ctx context.Context, name string) (UnitInfo, error) {
-	cmd := b.scope.UnitInfoCommand(name)
-	res, err := b.runner.Run(ctx, cmd)
-	if err != nil {
-		return UnitInfo{}, err
+	var info UnitInfo
+	err := b.read(ctx, b.scope.UnitInfoCommand(name), func(out []byte) (err error) {
+		info, err = b.scope.ParseUnitInfo(out, name)
+		return err
+	})
+	return info, err
+}
+
+// read runs a read-only command and parses its answer, which is read once
+// more when it does not parse, as runOnce does for batches: an answer cut
+// short is an error, never a unit that is not masked, and reading twice is
+// harmless.
+func (b *Engine) read(ctx context.Context, cmd Command, parse func([]byte) error) error {
+	var err error
+	for try := 0; try < 2; try++ {
+		res, runErr := b.runner.Run(ctx, cmd)
+		if runErr != nil {
+			return runErr
+		}
+		stderr := string(bytes.TrimSpace(res.Stderr))
+		if res.ExitCode != 0 {
+			return &CommandError{Command: cmd, ExitCode: res.ExitCode, Stderr: stderr}
+		}
+		if err = withStderr(parse(res.Stdout), stderr); err == nil {
+			return nil
+		}
 	}
-	stderr := string(bytes.TrimSpace(res.Stderr))
-	if res.ExitCode != 0 {
-		return UnitInfo{}, &CommandError{Command: cmd, ExitCode: res.ExitCode, Stderr: stderr}
-	}
-	info, err := b.scope.ParseUnitInfo(res.Stdout, name)
-	return info, withStderr(err, stderr)
+	return err
 }
 
 // MaskedUnits lists the scope's masked units, sorted by name, in one
 // command.
 func (b *Engine) MaskedUnits(ctx context.Context) ([]MaskedUnit, error) {
-	cmd := b.scope.MaskedUnitsCommand()
-	res, err := b.runner.Run(ctx, cmd)
-	if err != nil {
-		return nil, err
-	}
-	stderr := string(bytes.TrimSpace(res.Stderr))
-	if res.ExitCode != 0 {
-		return nil, &CommandError{Command: cmd, ExitCode: res.ExitCode, Stderr: stderr}
-	}
-	units, err := b.scope.ParseMaskedUnits(res.Stdout)
-	return units, withStderr(err, stderr)
+	var units []MaskedUnit
+	err := b.read(ctx, b.scope.MaskedUnitsCommand(), func(out []byte) (err error) {
+		units, err = b.scope.ParseMaskedUnits(out)
+		return err
+	})
+	return units, err
 }
