@@ -230,7 +230,8 @@ insp() {
 # under NAME, as INDEX:KIND in order. The first entry decides what systemd
 # loads; when it is a symlink, where it points decides, which only readlink
 # tells: one readlink reads every deciding link of a round, except those in
-# $own, the links `systemctl mask` itself just made to /dev/null.
+# $own, the links `systemctl mask` itself just made to /dev/null where
+# nothing was before ($pre).
 resolve() {
 	todo="$*" hop=0 did=' '
 	while [ -n "$todo" ]; do
@@ -415,7 +416,9 @@ group() {
 		exit 1
 	fi
 	if [ "$rc" = 0 ]; then
-		for n in $names; do own="$own$okdir/$n "; done
+		for n in $names; do
+			case $pre in *" $okdir/$n "*) ;; *) own="$own$okdir/$n " ;; esac
+		done
 		return 0
 	fi
 	for tg in $tags; do
@@ -423,7 +426,7 @@ group() {
 		names=${names#"$n"}
 		names=${names# }
 		try "$tg" "$@" "$n"
-		[ "$rc" != 0 ] || own="$own$okdir/$n "
+		case $rc$pre in 0*" $okdir/$n "*) ;; 0*) own="$own$okdir/$n " ;; esac
 	done
 }
 
@@ -476,7 +479,7 @@ batch() {
 	pw=
 	if [ "$sudo" = 1 ]; then IFS= read -r pw || :; fi
 	# Each op is a WORD NAME pair, numbered from 1 in order.
-	mp='' mpt='' mr='' mrt='' up='' upt='' ur='' urt='' stops='' stopt='' touched='' w='' i=0 need239=''
+	pre=' ' mp='' mpt='' mr='' mrt='' up='' upt='' ur='' urt='' stops='' stopt='' touched='' w='' i=0 need239=''
 	for a do
 		if [ -z "$w" ]; then w=$a; continue; fi
 		i=$((i + 1))
@@ -497,6 +500,21 @@ batch() {
 		esac
 		case $w in
 		mask*)
+			# A link already there that is not a mask of its own (an alias
+			# of a masked unit leads to /dev/null too, and systemctl takes
+			# it for the mask) is refused, as systemctl refuses a file.
+			if [ -L "$d/$n" ]; then
+				linkkind "$d/$n" "$(readlink -- "$d/$n")"
+				case $k in
+				n | e) ;;
+				*)
+					printf 'rc\t%s\t1\nerr\t%s\tFailed to mask unit, file "%s" already exists.\n' "$i" "$i" "$d/$n"
+					w=''
+					continue
+					;;
+				esac
+			fi
+			[ ! -e "$d/$n" ] && [ ! -L "$d/$n" ] || pre="$pre$d/$n "
 			shadow "$n" "$d"
 			if [ -n "$s" ]; then
 				if [ -L "$s/$n" ]; then k=l; else k=f; fi

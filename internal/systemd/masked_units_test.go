@@ -308,3 +308,25 @@ func TestMaskedUnitsScriptAliasOfAMask(t *testing.T) {
 		t.Errorf("readlink ran after a mask of the batch's own: %q", got)
 	}
 }
+
+// An alias in /etc whose chain ends at /dev/null is no mask of its own:
+// masking its name there is refused as systemctl refuses a file, and the
+// alias is left as it was (systemctl would take it for the mask).
+func TestBatchScriptRefusesAnAliasInTheWay(t *testing.T) {
+	h := newShellHost(t)
+	h.symlink("/dev/null", "/etc/systemd/system.control/y.service")
+	h.symlink("/etc/systemd/system.control/y.service", "/etc/systemd/system/x.service")
+	res, run := h.batch(ScopeSystem, []Op{{Kind: OpMask, Name: "x.service"}}, false)
+	var exists *UnitFileExistsError
+	if !errors.As(res.Ops[0].Err, &exists) || exists.Path() != "/etc/systemd/system/x.service" {
+		t.Errorf("mask over an alias: %+v", res.Ops[0])
+	}
+	for _, c := range run.calls {
+		if strings.HasPrefix(c, "mask") {
+			t.Errorf("systemctl was asked to mask over the alias: %q", c)
+		}
+	}
+	if target, err := os.Readlink(h.path("/etc/systemd/system/x.service")); err != nil || target != h.path("/etc/systemd/system.control/y.service") {
+		t.Errorf("the alias changed: %q, %v", target, err)
+	}
+}
