@@ -108,7 +108,9 @@ func TestAccTestHosts_sysopKeepsInstallClientSide(t *testing.T) {
 	env := Require(t, 1)
 	h := env.Hosts[0]
 	const unit = "tfacc-sysop-env.service"
-	env.MustRun(t, h, "printf '[Service]\\nType=exec\\nExecStart=/bin/sleep 4\\n' > /run/systemd/system/"+unit+" && systemctl daemon-reload")
+	// The unit runs until the test has read the environment and stops it:
+	// a fixed sleep raced slow SSH round trips on a loaded machine.
+	env.MustRun(t, h, "printf '[Service]\\nType=exec\\nExecStart=/bin/sleep 120\\n' > /run/systemd/system/"+unit+" && systemctl daemon-reload")
 	defer env.MustRun(t, h, "rm -f /run/systemd/system/"+unit+" && systemctl daemon-reload")
 
 	done := make(chan error, 1)
@@ -120,13 +122,14 @@ func TestAccTestHosts_sysopKeepsInstallClientSide(t *testing.T) {
 		done <- err
 	}()
 	var environ string
-	for try := 0; try < 30 && environ == ""; try++ {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && environ == ""; {
 		out, _, _ := env.Run(h, "pid=$(pgrep -o -x -f 'systemctl start --wait "+unit+"') && tr '\\0' '\\n' </proc/$pid/environ")
 		environ = out
 		if environ == "" {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
+	_, _, _ = env.Run(h, "systemctl stop "+unit)
 	if err := <-done; err != nil {
 		t.Fatalf("sysop: sudo -n systemctl start --wait %s: %v", unit, err)
 	}
