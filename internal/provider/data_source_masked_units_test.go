@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,6 +115,17 @@ func checkSortedListing(env testhosts.Env, h testhosts.Host, user, systemctl str
 
 // The system scope: Debian's vendor masks, the container's own persistent
 // ones, and masks of every kind made here.
+// vendorDir is where systemd finds Debian's vendor units first: /lib on
+// the split-/usr builds up to systemd 254 (which read it before /usr/lib),
+// /usr/lib after. systemd says so in its UnitPath.
+func vendorDir(t *testing.T, env testhosts.Env, h testhosts.Host) string {
+	t.Helper()
+	if slices.Contains(strings.Fields(env.MustRun(t, h, "systemctl show -P UnitPath")), "/lib/systemd/system") {
+		return "/lib/systemd/system"
+	}
+	return "/usr/lib/systemd/system"
+}
+
 func TestAccDataSourceMaskedUnits_system(t *testing.T) {
 	env := testAccPreCheck(t, 1)
 	h := env.Hosts[0]
@@ -139,7 +151,7 @@ func TestAccDataSourceMaskedUnits_system(t *testing.T) {
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					// Debian's own mask, seen once though /lib links to /usr/lib.
-					listedUnit("sudo.service", "vendor", "/lib/systemd/system/sudo.service"),
+					listedUnit("sudo.service", "vendor", vendorDir(t, env, h)+"/sudo.service"),
 					listedUnit("getty@.service", "persistent", "/etc/systemd/system/getty@.service"),
 					listedUnit(persistent, "persistent", "/etc/systemd/system/"+persistent),
 					listedUnit(runtime, "runtime", "/run/systemd/system/"+runtime),
@@ -204,6 +216,10 @@ func TestAccDataSourceMaskedUnits_user(t *testing.T) {
 	})
 	home := strings.TrimSpace(mustRunAs(t, env, h, user, `echo "$HOME"`))
 	runtimeDir := strings.TrimSpace(mustRunAs(t, env, h, user, `echo "$XDG_RUNTIME_DIR"`))
+	globalLayer, globalDir := "global", "/etc/systemd/user"
+	if slices.Contains(strings.Fields(mustRunAs(t, env, h, user, "systemctl --user show -P UnitPath")), "/etc/xdg/systemd/user") {
+		globalLayer, globalDir = "persistent", "/etc/xdg/systemd/user"
+	}
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -216,10 +232,11 @@ func TestAccDataSourceMaskedUnits_user(t *testing.T) {
 			Check: resource.ComposeAggregateTestCheckFunc(
 				listedUnit(persistent, "persistent", home+"/.config/systemd/user/"+persistent),
 				listedUnit(runtime, "runtime", runtimeDir+"/systemd/user/"+runtime),
-				// Found, as systemd finds it, through Debian's link
-				// /etc/xdg/systemd/user → /etc/systemd/user, which comes
-				// first in a user's search path.
-				listedUnit(global, "persistent", "/etc/xdg/systemd/user/"+global),
+				// Found as systemd finds it: up to systemd 256, through
+				// Debian's link /etc/xdg/systemd/user → /etc/systemd/user,
+				// which comes first in a user's search path; from 257 on,
+				// /etc/xdg is no longer searched by default.
+				listedUnit(global, globalLayer, globalDir+"/"+global),
 				checkNotListed("sudo.service"),
 				checkSortedListing(env, h, user, "systemctl --user"),
 			),
