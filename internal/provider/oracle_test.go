@@ -127,7 +127,7 @@ func TestAccOracle_generatorMask(t *testing.T) {
 	// The oracle itself must say what the test is about.
 	runOracle(t, env, env.Hosts[0], l, func(before map[string]systemdView) error {
 		for _, u := range l.units {
-			if v := before[u.name]; v.loadState != "masked" || v.fragment != "/run/systemd/generator.early/"+u.name {
+			if v := before[u.name]; v.loadState != "masked" || env.SystemdVersion >= 248 && v.fragment != "/run/systemd/generator.early/"+u.name {
 				return fmt.Errorf("systemd.mask=%s: systemd says %s, not masked from /run/systemd/generator.early", u.name, v)
 			}
 		}
@@ -170,6 +170,15 @@ func oracleMasked(u *layoutUnit, v systemdView) bool {
 		return v.isEnabled == "masked" || v.isEnabled == "masked-runtime"
 	}
 	return v.loadState == "masked"
+}
+
+// pathsKnown reports whether systemd's FragmentPath names the mask a unit
+// is loaded from: from systemd 248 on; 247 and older give the end of the
+// link's chain (/dev/null), so there the oracle compares what it can read
+// for sure, masked or not and the unit file state, and not the paths, the
+// listing, import or apply that follow from them.
+func (r *oracleReport) pathsKnown() bool {
+	return r.env.SystemdVersion == 0 || r.env.SystemdVersion >= 248
 }
 
 // oracleListed: systemd_masked_units lists the units that systemd loads as
@@ -234,6 +243,9 @@ func (r *oracleReport) checkDataSources(s *terraform.State) error {
 		}
 		if got := a["unit_file_state"]; got != want {
 			r.disagree(u, "data source unit_file_state", fmt.Sprintf("is-enabled %q", want), fmt.Sprintf("%q", got))
+		}
+		if !r.pathsKnown() {
+			continue
 		}
 		wantPath, wantLayer := "", ""
 		if masked {
@@ -337,7 +349,7 @@ func allPrefixed(texts []string, prefix string) bool {
 // checkImports compares the import step's outcome with systemd's: err is
 // the step's error, if any.
 func (r *oracleReport) checkImports(err error) error {
-	if r.importChecked {
+	if r.importChecked || !r.pathsKnown() {
 		return nil
 	}
 	r.importChecked = true
@@ -369,6 +381,9 @@ var applyRefusal = regexp.MustCompile(`would have no effect|already exists|is a 
 // checkApply compares the apply with systemd's forecast, and what systemd
 // loads after it with what the forecast said it would.
 func (r *oracleReport) checkApply(err error) error {
+	if !r.pathsKnown() {
+		return nil
+	}
 	diags := r.terraformDiagnostics(err)
 	if other := diags[""]; len(other) > 0 {
 		return fmt.Errorf("the apply failed for a reason that names no unit: %s", strings.Join(other, "\n"))
@@ -406,6 +421,9 @@ func (r *oracleReport) checkApply(err error) error {
 // resources are gone: as before the apply, less the masks the apply adopted
 // (which the destroy removes).
 func (r *oracleReport) checkDestroy(*terraform.State) error {
+	if !r.pathsKnown() {
+		return nil
+	}
 	if r.applied == nil {
 		return nil
 	}
