@@ -146,15 +146,20 @@ managerpath() {
 }
 
 # spdirs sets SPA to the search path's directories, one a line, and SPD
-# to those that exist, as "INDEX DIR" lines: a directory that is not there
-# holds nothing, and most of them are not.
+# to those that exist, and the two mask directories, as "INDEX DIR" lines:
+# a directory that is not there holds nothing, and most of them are not.
 spdirs() {
 	SPA='' SPD='' j=0
 	IFS=$nl
 	set -f
 	for l in $SP; do
 		SPA="$SPA${SPA:+$nl}${l#* }"
-		[ ! -d "${l#* }" ] || SPD="$SPD${SPD:+$nl}$j ${l#* }"
+		# The two mask directories count even before they exist: the
+		# batch may create them (a user's first mask), and reads them back.
+		case ${l#* } in
+		"$P" | "$R") SPD="$SPD${SPD:+$nl}$j ${l#* }" ;;
+		*) [ ! -d "${l#* }" ] || SPD="$SPD${SPD:+$nl}$j ${l#* }" ;;
+		esac
 		j=$((j + 1))
 	done
 	unset IFS
