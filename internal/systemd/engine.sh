@@ -145,36 +145,28 @@ managerpath() {
 	set +f
 }
 
-# spdirs sets SPA to the search path's directories, one a line, and SPD
-# to those that exist, and the two mask directories, as "INDEX DIR" lines:
-# a directory that is not there holds nothing, and most of them are not.
+# spdirs prints the search path as "sp INDEX LABEL DIR" lines and sets SPA
+# to its directories, one a line, and SPD to those that exist, and the two
+# mask directories, as "INDEX DIR" lines: a directory that is not there
+# holds nothing, and most of them are not.
 spdirs() {
 	SPA='' SPD='' j=0
 	IFS=$nl
 	set -f
 	for l in $SP; do
-		SPA="$SPA${SPA:+$nl}${l#* }"
+		d=${l#* }
+		printf 'sp\t%s\t%s\t%s\n' "$j" "${l%% *}" "$d"
+		SPA="$SPA${SPA:+$nl}$d"
 		# The two mask directories count even before they exist: the
 		# batch may create them (a user's first mask), and reads them back.
-		case ${l#* } in
-		"$P" | "$R") SPD="$SPD${SPD:+$nl}$j ${l#* }" ;;
-		*) [ ! -d "${l#* }" ] || SPD="$SPD${SPD:+$nl}$j ${l#* }" ;;
+		case $d in
+		"$P" | "$R") SPD="$SPD${SPD:+$nl}$j $d" ;;
+		*) [ ! -d "$d" ] || SPD="$SPD${SPD:+$nl}$j $d" ;;
 		esac
 		j=$((j + 1))
 	done
 	unset IFS
 	set +f
-}
-
-# printsp prints the search path as "sp INDEX LABEL DIR" lines.
-printsp() {
-	i=0
-	while read -r label d; do
-		printf 'sp\t%s\t%s\t%s\n' "$i" "$label" "$d"
-		i=$((i + 1))
-	done <<EOF
-$SP
-EOF
 }
 
 # kind F sets k to what F is to systemd: n (it resolves, through any chain
@@ -217,17 +209,36 @@ linkkind() {
 
 # insp D: D is a directory of the search path (or /lib's twin of one).
 insp() {
+	case $nl$SPA$nl in
+	*"$nl$1$nl"*) return 0 ;;
+	esac
+	case $1 in
+	*/lib/systemd/system)
+		case $nl$SPA$nl in
+		*"$nl${1%/lib/systemd/system}/usr/lib/systemd/system$nl"*) return 0 ;;
+		esac
+		;;
+	esac
+	return 1
+}
+
+# entries NAME sets out to what the directories of the search path hold
+# under NAME, as " INDEX:KIND" in order, and fd and fk to the first one's
+# directory and kind ("" when none holds anything). Most directories hold
+# nothing under most names: one test says so.
+entries() {
+	out='' fd='' fk=''
 	IFS=$nl
 	set -f
-	for sd in $SPA; do
-		unset IFS
-		set +f
-		[ "$1" != "$sd" ] || return 0
-		[ "$1" != "${sd%/usr/lib/systemd/system}/lib/systemd/system" ] || return 0
+	for d in $SPD; do
+		f=${d#* }/$1
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		kind "$f"
+		out="$out ${d%% *}:$k"
+		[ -n "$fd" ] || fd=${d#* } fk=$k
 	done
 	unset IFS
 	set +f
-	return 1
 }
 
 # resolve NAMES… prints "r NAME ENTRIES" for each name (and for the units
@@ -245,27 +256,17 @@ resolve() {
 		for n in $todo; do
 			case $did in *" $n "*) continue ;; esac
 			did="$did$n "
-			out='' first=1
-			IFS=$nl
-			set -f
-			for d in $SPD; do
-				unset IFS
-				set +f
-				i=${d%% *} d=${d#* }
-				kind "$d/$n"
-				if [ -n "$k" ]; then
-					if [ "$first" = 1 ] && [ -L "$d/$n" ]; then
-						case ${own-} in
-						*" $d/$n "*) ;;
-						*) k="?$k" links="$links$nl$d/$n" ;;
-						esac
-					fi
-					out="$out $i:$k"
-					first=0
-				fi
-			done
-			unset IFS
-			set +f
+			entries "$n"
+			# A deciding symlink is read, unless systemctl just made it.
+			if [ -n "$fd" ] && [ -L "$fd/$n" ]; then
+				case ${own-} in
+				*" $fd/$n "*) ;;
+				*)
+					out=${out# } e=${out%% *}
+					out=" ${e%%:*}:?${e#*:}${out#"$e"}" links="$links$nl$fd/$n"
+					;;
+				esac
+			fi
 			buf="$buf$n ${out# }$nl"
 		done
 		set +f
@@ -318,21 +319,8 @@ resolve() {
 # effective NAME sets m to yes when what systemd loads for NAME (the first
 # entry along the search path) is a mask.
 effective() {
-	m=no
-	IFS=$nl
-	set -f
-	for d in $SPD; do
-		unset IFS
-		set +f
-		d=${d#* }
-		kind "$d/$1"
-		case $k in
-		n | e) m=yes; return 0 ;;
-		?*) return 0 ;;
-		esac
-	done
-	unset IFS
-	set +f
+	entries "$1"
+	case $fk in n | e) m=yes ;; *) m=no ;; esac
 }
 
 # shadow NAME DIR sets s to the first directory before DIR in the search
@@ -343,19 +331,17 @@ shadow() {
 	IFS=$nl
 	set -f
 	for d in $SPD; do
-		unset IFS
-		set +f
 		d=${d#* }
-		[ "$d" != "$2" ] || return 0
+		[ "$d" != "$2" ] || break
+		[ -e "$d/$1" ] || [ -L "$d/$1" ] || continue
 		kind "$d/$1"
-		[ -n "$k" ] || continue
 		if [ -L "$d/$1" ]; then linkkind "$d/$1" "$(readlink -- "$d/$1")"; fi
 		case $k in
 		'') ;;
-		n | e) return 0 ;;
+		n | e) break ;;
 		*)
 			s=$d
-			return 0
+			break
 			;;
 		esac
 	done
@@ -608,9 +594,8 @@ sweepmanaged() {
 	for d in "$P" "$R"; do
 		for f in "$d"/* "$d"/.[!.]* "$d"/..?*; do
 			n=${f##*/}
-			unit "$n" || continue
-			kind "$f"
-			[ -z "$k" ] || names="$names $n"
+			# (a glob that matched nothing is no unit name)
+			unit "$n" && names="$names $n"
 		done
 	done
 }
@@ -678,7 +663,6 @@ case $scope:$verb in
 system:info | system:masked) managerpath ;;
 esac
 spdirs
-printsp
 case $verb in
 batch) batch "$@" ;;
 info) info "$@" ;;
