@@ -35,7 +35,8 @@ var PathUnitTypes = []string{"mount", "automount", "swap"}
 
 // EscapeError is a refusal of EscapePath or InstanceName. Argument names the
 // argument at fault (ArgPath, ArgSuffix, ArgTemplate or ArgString) and Reason
-// says what is wrong and how to fix it, as a sentence without a final period.
+// says what is wrong and how to fix it, naming the argument, as a sentence
+// without its final period.
 type EscapeError struct {
 	Argument string
 	Reason   string
@@ -46,7 +47,7 @@ type EscapeError struct {
 	LongName string
 }
 
-func (e *EscapeError) Error() string { return e.Argument + ": " + e.Reason }
+func (e *EscapeError) Error() string { return e.Reason }
 
 // EscapePath returns the name of the unit of type suffix for path, exactly
 // as `systemd-escape --path --suffix=SUFFIX PATH` of the newest systemd
@@ -98,19 +99,19 @@ func InstanceName(template, s string) (string, error) {
 		return "", err
 	}
 	if i := strings.IndexByte(s, 0); i >= 0 {
-		return "", &EscapeError{Argument: ArgString, Reason: fmt.Sprintf("contains a NUL byte at byte %d, which no command-line argument can hold", i)}
+		return "", &EscapeError{Argument: ArgString, Reason: fmt.Sprintf("the string contains a NUL byte at byte %d, which no command-line argument can hold", i)}
 	}
 	instance := escapeUnitName(s)
 	if instance == "" {
 		return "", &EscapeError{Argument: ArgString, Reason: fmt.Sprintf(
-			"is empty, and an instance needs at least one character (%q alone is the template itself)", template)}
+			"the string is empty, and an instance needs at least one character (%q alone is the template itself)", template)}
 	}
 	at := strings.IndexByte(template, '@')
 	dot := strings.LastIndexByte(template, '.')
 	name := template[:at+1] + instance + template[dot:]
 	if len(name) > MaxUnitNameLength {
 		return "", &EscapeError{Argument: ArgString, Reason: fmt.Sprintf(
-			"escapes to an instance of %d bytes, so the unit name would be %d bytes long (%s), and systemd allows at most %d; use a shorter string",
+			"the string escapes to an instance of %d bytes, so the unit name would be %d bytes long (%s), and systemd allows at most %d; use a shorter string",
 			len(instance), len(name), abbreviate(name), MaxUnitNameLength)}
 	}
 	return name, nil
@@ -151,7 +152,7 @@ func escapePath(path string, r pathRules) (string, error) {
 		return &EscapeError{Argument: ArgPath, Reason: fmt.Sprintf(format, args...)}
 	}
 	if i := strings.IndexByte(path, 0); i >= 0 {
-		return "", refuse("contains a NUL byte at byte %d, which no file system path can hold", i)
+		return "", refuse("the path contains a NUL byte at byte %d, which no file system path can hold", i)
 	}
 	absolute := strings.HasPrefix(path, "/")
 	var parts []string
@@ -164,8 +165,8 @@ func escapePath(path string, r pathRules) (string, error) {
 	if r.limitComponents {
 		for _, part := range parts {
 			if len(part) > maxFileNameLength {
-				return "", refuse("has a component of %d bytes (%s), and a file name has at most %d (NAME_MAX): "+
-					"systemd-escape refuses the path as not valid", len(part), abbreviate(part), maxFileNameLength)
+				return "", refuse("the path has a component of %d bytes (%s), and a file name has at most %d (NAME_MAX): "+
+					"systemd-escape refuses it as not a valid path; shorten that component", len(part), abbreviate(part), maxFileNameLength)
 			}
 		}
 	}
@@ -198,7 +199,7 @@ func escapePath(path string, r pathRules) (string, error) {
 	}
 	simplified := strings.Join(parts, "/")
 	if n := len(simplified) + boolInt(absolute); n > maxPathLength {
-		return "", refuse("is %d bytes long once simplified, and a path has at most %d (PATH_MAX less the NUL)", n, maxPathLength)
+		return "", refuse("the path is %d bytes long once simplified, and a path has at most %d (PATH_MAX less the NUL)", n, maxPathLength)
 	}
 	return escapeUnitName(simplified), nil
 }
