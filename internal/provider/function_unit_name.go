@@ -41,7 +41,9 @@ func (unitNameFunction) Definition(_ context.Context, _ function.DefinitionReque
 			"The path is simplified first: repeated and trailing slashes and `.` components are dropped, and so is a `..` " +
 			"right after the root. The leading `/` goes, every other `/` becomes `-`, and `-`, `\\`, a leading `.` and every byte " +
 			"outside `A-Z a-z 0-9 : _ .` become `\\xNN` (lowercase hex of each UTF-8 byte). " +
-			"Like systemd-escape, it escapes a relative path too (`a/b` gives `a-b`), and the empty string as `/`.\n\n" +
+			"Like systemd-escape, it escapes a relative path too (`a/b` gives `a-b`), and the empty string as `/`. " +
+			"Terraform and OpenTofu hold strings in Unicode NFC, so a name written decomposed (`e` and U+0301, as macOS " +
+			"stores file names) reaches the function composed and escapes as `\\xc3\\xa9`.\n\n" +
 			"It fails, naming the argument, where systemd-escape refuses: a `suffix` that is not a unit type (" +
 			"`" + strings.Join(systemd.UnitTypes, "`, `") + "`, without a dot), and a `path` that is not normalized once " +
 			"simplified (a `..` component anywhere but right after the root, a component longer than 255 bytes, `.` alone, " +

@@ -184,8 +184,11 @@ func escapePath(path string, r pathRules) (string, error) {
 	for i, part := range parts {
 		switch part {
 		case "..":
-			if i == 0 && !absolute {
+			switch {
+			case i == 0 && !absolute:
 				return "", refuse("%q starts with \"..\", which systemd-escape refuses: give the absolute path of the directory", path)
+			case i == 0:
+				return "", refuse("%q starts with \"/..\", which systemd-escape before 255 refuses; write the path without it", path)
 			}
 			note := ""
 			if absolute && r.dropLeadingDotDot {
