@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/sshtransport"
@@ -68,4 +69,19 @@ func operationDetail(action string, target maskTarget, err error) string {
 		b.WriteString(err.Error())
 	}
 	return b.String()
+}
+
+// escapeFuncError turns a refusal of systemd's escaping into a function
+// error on the argument it names; params are the function's parameter
+// names, in order.
+func escapeFuncError(err error, params ...string) *function.FuncError {
+	var ee *systemd.EscapeError
+	if errors.As(err, &ee) {
+		for i, name := range params {
+			if ee.Argument == name {
+				return function.NewArgumentFuncError(int64(i), ee.Reason)
+			}
+		}
+	}
+	return function.NewFuncError(err.Error())
 }

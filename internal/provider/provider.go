@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -57,7 +58,7 @@ const (
 	envBastionUser           = "SYSTEMD_SSH_BASTION_USER"
 )
 
-var _ provider.Provider = &systemdProvider{}
+var _ provider.ProviderWithFunctions = &systemdProvider{}
 
 type systemdProvider struct {
 	version string
@@ -520,6 +521,12 @@ func (p *systemdProvider) Resources(_ context.Context) []func() resource.Resourc
 
 func (p *systemdProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{NewUnitDataSource, NewMaskedUnitsDataSource}
+}
+
+// Functions are the provider functions (Terraform 1.8, OpenTofu 1.7 and
+// later): systemd-escape's unit names, computed without a host.
+func (p *systemdProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{NewUnitNameFunction, NewInstanceNameFunction}
 }
 
 func parseTimeout(s string) (time.Duration, error) {

@@ -92,3 +92,66 @@ func FuzzParseBatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEscape: the escaping never panics, every name it returns passes the
+// unit-name grammar, and escaping is reversible as systemd-escape --unescape
+// reverses it: a string exactly, a path up to what simplifying dropped.
+func FuzzEscape(f *testing.F) {
+	for _, seed := range []string{
+		"/var/lib/my-data", "/", "", "//", "/.", ".", "./a", "/a/../b", "/../a", "a/..", "/.dot", "/a b/é",
+		`/a\b`, "-", "/-x-", "/a:b_c.d", "\x00", "/\xff\xfe", strings.Repeat("/x", 200), "/" + strings.Repeat("y", 256),
+	} {
+		f.Add(seed)
+	}
+	unescape := func(s string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			switch {
+			case s[i] == '-':
+				b.WriteByte('/')
+			case s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x':
+				var c byte
+				for _, h := range s[i+2 : i+4] {
+					c = c<<4 | byte(strings.IndexRune("0123456789abcdef", h))
+				}
+				b.WriteByte(c)
+				i += 3
+			default:
+				b.WriteByte(s[i])
+			}
+		}
+		return b.String()
+	}
+	components := func(p string) []string {
+		var out []string
+		for _, c := range strings.Split(p, "/") {
+			if c != "" && c != "." {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if name, err := EscapePath(s, "mount"); err == nil {
+			if err := ValidateUnitName(name); err != nil {
+				t.Fatalf("EscapePath(%q) = %q, not a unit name: %v", s, name, err)
+			}
+			back := components(unescape(strings.TrimSuffix(name, ".mount")))
+			want := components(s)
+			for strings.HasPrefix(s, "/") && len(want) > 0 && want[0] == ".." {
+				want = want[1:]
+			}
+			if strings.Join(back, "/") != strings.Join(want, "/") {
+				t.Fatalf("EscapePath(%q) = %q, which unescapes to %q", s, name, back)
+			}
+		}
+		if name, err := InstanceName("x@.service", s); err == nil {
+			if err := ValidateUnitName(name); err != nil {
+				t.Fatalf("InstanceName(%q) = %q, not a unit name: %v", s, name, err)
+			}
+			if back := unescape(strings.TrimSuffix(strings.TrimPrefix(name, "x@"), ".service")); back != s {
+				t.Fatalf("InstanceName(%q) = %q, which unescapes to %q", s, name, back)
+			}
+		}
+	})
+}
