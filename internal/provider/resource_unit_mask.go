@@ -376,10 +376,7 @@ func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportS
 	// Import adopts the mask systemd obeys, when it is one of the two a
 	// resource manages (both masked: the persistent one, which comes first).
 	st := states[target.name]
-	layer, masked := systemd.Persistent, st.Obeyed(systemd.Persistent)
-	if !masked && st.Obeyed(systemd.Runtime) {
-		layer, masked = systemd.Runtime, true
-	}
+	layer, masked := st.Adoptable()
 	if !masked {
 		detail := fmt.Sprintf("%s is not masked on %s: neither %s nor %s is a mask (they hold: %s, %s). "+
 			"Nothing to import; to mask it, declare the resource and apply.",
