@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -25,6 +26,7 @@ var (
 	_ resource.ResourceWithConfigure   = &unitMaskResource{}
 	_ resource.ResourceWithModifyPlan  = &unitMaskResource{}
 	_ resource.ResourceWithImportState = &unitMaskResource{}
+	_ resource.ResourceWithIdentity    = &unitMaskResource{}
 )
 
 // NewUnitMaskResource is the systemd_unit_mask resource.
@@ -110,6 +112,12 @@ func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			},
 		},
 	}
+}
+
+// IdentitySchema is the resource identity (Terraform 1.12 and later): the
+// id in parts, which import blocks may name instead of an import ID.
+func (r *unitMaskResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = unitMaskIdentitySchema()
 }
 
 func (r *unitMaskResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -223,6 +231,7 @@ func (r *unitMaskResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	plan.ID = types.StringValue(target.id())
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
 }
 
 // Read is the drift detection: it reads both layers, from a sweep of the
@@ -253,6 +262,9 @@ func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, r
 	state.Runtime = types.BoolValue(layer == systemd.Runtime)
 	state.Scope = types.StringValue(target.scope.String())
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	// From the id alone: state written before identities existed gets one
+	// here, and it never changes afterwards.
+	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
 }
 
 // Update can change the layer, and stop, which is state only: the new mask
@@ -271,6 +283,7 @@ func (r *unitMaskResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	ctx = logContext(ctx, target)
 	plan.ID = state.ID
+	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
 	from, to := systemd.LayerFor(state.Runtime.ValueBool()), systemd.LayerFor(plan.Runtime.ValueBool())
 	if from != to {
 		b := target.host(r.data)
@@ -332,41 +345,31 @@ func (r *unitMaskResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 }
 
-// ImportState accepts NAME (the provider's host), HOST/NAME, HOST:PORT/NAME
-// and HOST[:PORT]/SCOPE/NAME; host is set exactly as the ID spells it.
+// ImportState accepts an import ID — NAME (the provider's host),
+// HOST/NAME, HOST:PORT/NAME and HOST[:PORT]/SCOPE/NAME, whose host is set
+// exactly as the ID spells it — or, from Terraform 1.12, an identity.
 func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if !r.ready(&resp.Diagnostics) {
 		return
 	}
-	imp, err := parseImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", err.Error())
-		return
+	var (
+		target maskTarget
+		host   types.String
+		ok     bool
+	)
+	if req.ID == "" && req.Identity != nil && !req.Identity.Raw.IsNull() {
+		target, host, ok = r.importByIdentity(ctx, req.Identity, &resp.Diagnostics)
+	} else {
+		target, host, ok = r.importByID(req.ID, &resp.Diagnostics)
 	}
-	if err := systemd.ValidateUnitName(imp.name); err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q (%s): %s.", req.ID, importForms, err))
+	if !ok {
 		return
-	}
-	if imp.scope == systemd.ScopeUser && imp.user != "" && imp.user != r.data.user {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf(
-			"Import ID %q names user %q, but this provider logs in as %q: user units are managed as their own user. "+
-				"Import with a provider configured for %q.", req.ID, imp.user, r.data.user, imp.user))
-		return
-	}
-	host := types.StringNull()
-	if imp.host != "" {
-		host = types.StringValue(imp.host)
 	}
 	model := unitMaskModel{
-		Name:  types.StringValue(imp.name),
+		Name:  types.StringValue(target.name),
 		Host:  host,
-		Scope: types.StringValue(imp.scope.String()),
+		Scope: types.StringValue(target.scope.String()),
 		Stop:  types.BoolValue(false),
-	}
-	target, err := r.plannedTarget(model)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q names no host, and %s", req.ID, err))
-		return
 	}
 	states, err := target.host(r.data).State(ctx, target.name)
 	if err != nil {
@@ -401,4 +404,55 @@ func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportS
 	model.ID = types.StringValue(target.id())
 	model.Runtime = types.BoolValue(layer == systemd.Runtime)
 	resp.Diagnostics.Append(resp.State.Set(ctx, model)...)
+	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
+}
+
+// importByID reads an import ID: the target, and the host attribute as the
+// ID spells it (null for the provider's host).
+func (r *unitMaskResource) importByID(id string, diags *diag.Diagnostics) (maskTarget, types.String, bool) {
+	imp, err := parseImportID(id)
+	if err != nil {
+		diags.AddError("Invalid Import ID", err.Error())
+		return maskTarget{}, types.String{}, false
+	}
+	if err := systemd.ValidateUnitName(imp.name); err != nil {
+		diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q (%s): %s.", id, importForms, err))
+		return maskTarget{}, types.String{}, false
+	}
+	if imp.scope == systemd.ScopeUser && imp.user != "" && imp.user != r.data.user {
+		diags.AddError("Invalid Import ID", fmt.Sprintf(
+			"Import ID %q names user %q, but this provider logs in as %q: user units are managed as their own user. "+
+				"Import with a provider configured for %q.", id, imp.user, r.data.user, imp.user))
+		return maskTarget{}, types.String{}, false
+	}
+	host := types.StringNull()
+	if imp.host != "" {
+		host = types.StringValue(imp.host)
+	}
+	target, err := r.plannedTarget(unitMaskModel{Name: types.StringValue(imp.name), Host: host, Scope: types.StringValue(imp.scope.String())})
+	if err != nil {
+		diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q names no host, and %s", id, err))
+		return maskTarget{}, types.String{}, false
+	}
+	return target, host, true
+}
+
+// importByIdentity reads an import block's identity: the target, and the
+// host attribute that hostAttribute spells for it.
+func (r *unitMaskResource) importByIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (maskTarget, types.String, bool) {
+	var m unitMaskIdentityModel
+	diags.Append(identity.Get(ctx, &m)...)
+	if diags.HasError() {
+		return maskTarget{}, types.String{}, false
+	}
+	target, err := r.data.identityTarget(m)
+	if err == nil {
+		err = systemd.ValidateUnitName(target.name)
+	}
+	if err != nil {
+		diags.AddError("Invalid Import Identity", fmt.Sprintf("The import identity (host %s, port %s, scope %s, user %s, name %s): %s.",
+			m.Host, m.Port, m.Scope, m.User, m.Name, err))
+		return maskTarget{}, types.String{}, false
+	}
+	return target, r.data.hostAttribute(target.addr), true
 }
