@@ -85,10 +85,12 @@ func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"host": schema.StringAttribute{
 				MarkdownDescription: "Host to mask the unit on, `HOST` or `HOST:PORT` (IPv6 in brackets: `[2001:db8::1]:22`), " +
 					"instead of the provider's `host`; without a port, the provider's `port` applies. User and credentials " +
-					"come from the provider. Changing it replaces the resource.",
-				Optional:      true,
-				Validators:    []validator.String{hostValidator{}},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+					"come from the provider. Changing it replaces the resource when the address it names changes (the old " +
+					"host's mask is removed, the new host's made); a new spelling of the same address (`web1` as `web1:22` " +
+					"when the provider's port is 22, or as nothing when `web1` is the provider's host) only updates state, " +
+					"without touching the host.",
+				Optional:   true,
+				Validators: []validator.String{hostValidator{}},
 			},
 			"scope": schema.StringAttribute{
 				MarkdownDescription: "Which manager's unit to mask: `system` (the default; `systemctl`), `user` (the login " +
@@ -132,10 +134,14 @@ func (r *unitMaskResource) Configure(_ context.Context, req resource.ConfigureRe
 	r.data = data
 }
 
-// ModifyPlan records the target in the planned id. When the effective
-// target moves (the provider's host, port or user changed under a resource
-// that names no host of its own), the plan replaces the resource, so that the
-// old mask is removed rather than forgotten.
+// ModifyPlan records the target in the planned id, and replaces the
+// resource exactly when that target moves: a host written another way for
+// the same address (or the provider's host named outright) is an in-place
+// update that changes nothing on the host, while a new address — the
+// resource's host, or the provider's host, port or user under a resource
+// that names no host of its own — replaces it, so that the old mask is
+// removed rather than forgotten. Replacing unmasks and masks again, which a
+// mask must never do for nothing.
 func (r *unitMaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
@@ -147,6 +153,12 @@ func (r *unitMaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 	if r.data.unknown || plan.Host.IsUnknown() || plan.Name.IsUnknown() || plan.Scope.IsUnknown() {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringUnknown())...)
+		// A host not known yet may be another address: Update could not
+		// move the mask there, so a resource in state is replaced, as
+		// before the target could be compared.
+		if plan.Host.IsUnknown() && !req.State.Raw.IsNull() {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("host"))
+		}
 		return
 	}
 	target, err := r.plannedTarget(plan)
@@ -267,9 +279,10 @@ func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, r
 	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
 }
 
-// Update can change the layer, and stop, which is state only: the new mask
-// goes on before the old one comes off, so the unit is never unmasked in
-// between.
+// Update can change the layer, and stop and the spelling of host, which
+// are state only: the new mask goes on before the old one comes off, so the
+// unit is never unmasked in between. The target is the stored one: a plan
+// whose target differs replaces the resource instead (ModifyPlan).
 func (r *unitMaskResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state unitMaskModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
