@@ -265,6 +265,10 @@ func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, r
 		resp.Diagnostics.AddError("Unable to Read Unit Mask", operationDetail("Reading the mask state of", target, err))
 		return
 	}
+	// From the id alone: state written before identities existed gets one
+	// here, and it never changes afterwards. The framework wants it even
+	// for a resource that the read removes.
+	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
 	layer, masked := states[target.name].Reconcile(systemd.LayerFor(state.Runtime.ValueBool()))
 	if !masked {
 		tflog.Info(ctx, "unit is no longer masked on the host; removing it from state")
@@ -274,9 +278,6 @@ func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, r
 	state.Runtime = types.BoolValue(layer == systemd.Runtime)
 	state.Scope = types.StringValue(target.scope.String())
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-	// From the id alone: state written before identities existed gets one
-	// here, and it never changes afterwards.
-	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
 }
 
 // Update can change the layer, and stop and the spelling of host, which

@@ -6,9 +6,12 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
@@ -269,5 +272,79 @@ func TestUnitMaskImportByIDSetsIdentity(t *testing.T) {
 	}
 	if got := identityOf(t, *resp.Identity); got != "web1 22 system  cups.service" {
 		t.Errorf("identity %q", got)
+	}
+}
+
+// fakeHostProvider is the provider with its hosts in memory, served by the
+// framework as Terraform reaches it: what the framework itself checks of
+// identities (present after every read, unchanged) is then tested too.
+type fakeHostProvider struct {
+	systemdProvider
+	host *systemdtest.Host
+}
+
+func (p *fakeHostProvider) Configure(_ context.Context, _ provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	data := &providerData{defaultHost: "web1", port: 22, user: "root", host: func(string, systemd.Scope) systemd.Host { return p.host }}
+	resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
+}
+
+func fakeHostServer(t *testing.T, host *systemdtest.Host) tfprotov6.ProviderServer {
+	t.Helper()
+	server := providerserver.NewProtocol6(&fakeHostProvider{host: host})()
+	ctx := context.Background()
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || len(schemas.Diagnostics) > 0 {
+		t.Fatalf("schema: %v %v", err, schemas.Diagnostics)
+	}
+	cfgType := schemas.Provider.ValueType()
+	cfg, err := tfprotov6.NewDynamicValue(cfgType, tftypes.NewValue(cfgType, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: &cfg})
+	if err != nil || len(resp.Diagnostics) > 0 {
+		t.Fatalf("configure: %v %v", err, resp.Diagnostics)
+	}
+	return server
+}
+
+// A refresh of state written before identities, through the framework's
+// server: a mask still there gets its identity, and so does one that is
+// gone (the framework insists on an identity after every read).
+func TestUnitMaskReadThroughTheServerGivesIdentities(t *testing.T) {
+	for _, masked := range []bool{true, false} {
+		host := systemdtest.New("cups.service")
+		if masked {
+			host.Entries[systemdtest.LayerPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
+		}
+		server := fakeHostServer(t, host)
+		_, typ := resourceSchema(t)
+		state, err := tfprotov6.NewDynamicValue(typ, maskValue(typ, "cups.service", false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := server.ReadResource(context.Background(), &tfprotov6.ReadResourceRequest{TypeName: "systemd_unit_mask", CurrentState: &state})
+		if err != nil || len(resp.Diagnostics) > 0 {
+			for _, d := range resp.Diagnostics {
+				t.Errorf("masked %v: %s: %s", masked, d.Summary, d.Detail)
+			}
+			t.Fatalf("masked %v: read: %v", masked, err)
+		}
+		if resp.NewIdentity == nil || resp.NewIdentity.IdentityData == nil {
+			t.Fatalf("masked %v: no identity", masked)
+		}
+		idType := unitMaskIdentitySchema().Type().TerraformType(context.Background())
+		v, err := resp.NewIdentity.IdentityData.Unmarshal(idType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := tfsdk.ResourceIdentity{Schema: unitMaskIdentitySchema(), Raw: v}
+		if got := identityOf(t, id); got != "web1 22 system  cups.service" {
+			t.Errorf("masked %v: identity %q", masked, got)
+		}
+		newState, _ := resp.NewState.Unmarshal(typ)
+		if newState.IsNull() == masked {
+			t.Errorf("masked %v: new state %v", masked, newState)
+		}
 	}
 }
