@@ -26,11 +26,11 @@ func expectMaskIdentity(addr string, h testhosts.Host, scope, user, unit string)
 	})
 }
 
-// maskFileOf is the inode and change time of the file that masks unit on h
-// (as user, in dir): a mask removed and made again is another file.
-func maskFileOf(t *testing.T, env testhosts.Env, h testhosts.Host, user, path string) string {
+// maskFileOf is the inode and change time of a mask file on h: a mask
+// removed and made again is another file.
+func maskFileOf(t *testing.T, env testhosts.Env, h testhosts.Host, path string) string {
 	t.Helper()
-	out, stderr, err := env.RunAs(h, user, "stat -c '%i %Z' "+path)
+	out, stderr, err := env.Run(h, "stat -c '%i %Z' "+path)
 	if err != nil {
 		t.Fatalf("stat %s on %s: %v: %s", path, h.Addr, err, stderr)
 	}
@@ -40,7 +40,7 @@ func maskFileOf(t *testing.T, env testhosts.Env, h testhosts.Host, user, path st
 // checkSameMaskFile asserts that the mask file is still the one recorded.
 func checkSameMaskFile(t *testing.T, env testhosts.Env, h testhosts.Host, path string, was *string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		if now := maskFileOf(t, env, h, "root", path); now != *was {
+		if now := maskFileOf(t, env, h, path); now != *was {
 			return fmt.Errorf("%s on %s is another file (inode and ctime %s, was %s): the mask was removed and made again", path, h.Addr, now, *was)
 		}
 		return nil
@@ -114,12 +114,17 @@ func TestAccIdentity_importBlock(t *testing.T) {
 	env := testAccPreCheck(t, 2)
 	h := env.Hosts[1]
 	persistent, runtime := testUnitName("idimport"), testUnitName("idimport-rt")
-	env.MustRun(t, h, "systemctl mask -- "+persistent+" && systemctl mask --runtime -- "+runtime)
 	t.Cleanup(func() {
 		_, _, _ = env.Run(h, "systemctl unmask -- "+persistent+"; systemctl unmask --runtime -- "+runtime)
 	})
 	etcFile, runFile := "/etc/systemd/system/"+persistent, "/run/systemd/system/"+runtime
-	etcWas, runWas := maskFileOf(t, env, h, "root", etcFile), maskFileOf(t, env, h, "root", runFile)
+	var etcWas, runWas string
+	// In the first step, after the version checks: a CLI without
+	// identities skips before anything is made.
+	setup := func() {
+		env.MustRun(t, h, "systemctl mask -- "+persistent+" && systemctl mask --runtime -- "+runtime)
+		etcWas, runWas = maskFileOf(t, env, h, etcFile), maskFileOf(t, env, h, runFile)
+	}
 	// The provider's own host is another one: the identity names the host.
 	provider := providerBlock(env, env.Hosts[0])
 	const rtAddr = "systemd_unit_mask.rt"
@@ -150,6 +155,7 @@ resource "systemd_unit_mask" "rt" {
 		),
 		Steps: []resource.TestStep{
 			{
+				PreConfig:   setup,
 				Config:      resources + importBlock(maskAddr, fmt.Sprintf("host = %q", h.Addr), fmt.Sprintf("name = %q", persistent)),
 				PlanOnly:    true,
 				ExpectError: errorPattern(`Invalid Import Identity`, `carries a port`, `give the host alone, and the port in port`),
@@ -199,10 +205,12 @@ func TestAccIdentity_importBlockUserScope(t *testing.T) {
 	h := env.Hosts[0]
 	user := env.LingerUser
 	unit := testUnitName("iduser")
-	if _, stderr, err := env.RunAs(h, user, "systemctl --user mask -- "+unit); err != nil {
-		t.Fatalf("systemctl --user mask on %s: %v: %s", h.Addr, err, stderr)
-	}
 	t.Cleanup(func() { _, _, _ = env.RunAs(h, user, "systemctl --user unmask -- "+unit) })
+	setup := func() {
+		if _, stderr, err := env.RunAs(h, user, "systemctl --user mask -- "+unit); err != nil {
+			t.Fatalf("systemctl --user mask on %s: %v: %s", h.Addr, err, stderr)
+		}
+	}
 	provider := providerBlock(env, h, fmt.Sprintf("user = %q", user))
 	config := maskConfig(provider, unit, `scope = "user"`)
 	userLayers := `for d in "${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user" "$XDG_RUNTIME_DIR/systemd/user"; do readlink "$d/` + unit + `" || echo none; done | tr '\n' ' '`
@@ -213,6 +221,7 @@ func TestAccIdentity_importBlockUserScope(t *testing.T) {
 		CheckDestroy:             checkOnHost(env, h, user, userLayers, "none none"),
 		Steps: []resource.TestStep{
 			{
+				PreConfig: setup,
 				Config: config + importBlock(maskAddr, fmt.Sprintf("host  = %q", h.IP), fmt.Sprintf("port  = %d", h.Port),
 					`scope = "user"`, fmt.Sprintf("user  = %q", user), fmt.Sprintf("name  = %q", unit)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{

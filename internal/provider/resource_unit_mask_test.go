@@ -357,7 +357,7 @@ func TestAccUnitMask_hostRespelledInPlace(t *testing.T) {
 	file := "/etc/systemd/system/" + unit
 	var was string
 	record := func(*terraform.State) error {
-		was = maskFileOf(t, env, h1, "root", file)
+		was = maskFileOf(t, env, h1, file)
 		return nil
 	}
 	inPlace := func(host string) resource.TestStep {

@@ -150,7 +150,7 @@ resource "systemd_unit_mask" "global" {
 	sameFiles := func(when string, was []string) {
 		t.Helper()
 		for i, f := range files {
-			if now := maskFileOf(t, env, f.h, "root", f.path); now != was[i] {
+			if now := maskFileOf(t, env, f.h, f.path); now != was[i] {
 				t.Errorf("%s: %s on %s is another file (%s, was %s): the mask was removed and made again", when, f.path, f.h.Addr, now, was[i])
 			}
 		}
@@ -161,7 +161,7 @@ resource "systemd_unit_mask" "global" {
 	w.must("apply", "-auto-approve", "-input=false")
 	var was []string
 	for _, f := range files {
-		was = append(was, maskFileOf(t, env, f.h, "root", f.path))
+		was = append(was, maskFileOf(t, env, f.h, f.path))
 	}
 
 	w.useProvider(builtProvider(t))
