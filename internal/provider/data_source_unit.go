@@ -171,13 +171,14 @@ func configureDataSource(req datasource.ConfigureRequest, resp *datasource.Confi
 	return data
 }
 
-// dataSourceTarget resolves a data source's host and scope (null: the
-// provider's host, the system scope) to what it reads; name may be empty.
+// dataSourceTarget resolves a data source's (or a list's) host and scope
+// (null: the provider's host, the system scope) to what it reads; name may
+// be empty.
 func dataSourceTarget(data *providerData, host, scope types.String, name string, diags *diag.Diagnostics) (maskTarget, bool) {
 	if data == nil || data.unknown || data.host == nil {
 		diags.AddError("Provider Not Configured",
-			"The systemd provider has no usable SSH configuration, so the data source cannot be read: check the provider "+
-				"block for errors, or for values not known until apply (a data source is read while planning).")
+			"The systemd provider has no usable SSH configuration, so nothing can be read: check the provider "+
+				"block for errors, or for values not known until apply (data sources and lists are read while planning).")
 		return maskTarget{}, false
 	}
 	addr, err := data.address(host)

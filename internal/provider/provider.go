@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -57,7 +58,10 @@ const (
 	envBastionUser           = "SYSTEMD_SSH_BASTION_USER"
 )
 
-var _ provider.Provider = &systemdProvider{}
+var (
+	_ provider.Provider                  = &systemdProvider{}
+	_ provider.ProviderWithListResources = &systemdProvider{}
+)
 
 type systemdProvider struct {
 	version string
@@ -286,7 +290,7 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	if data.unknown {
-		resp.ResourceData, resp.DataSourceData = data, data
+		resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
 		return
 	}
 	pool, err := sshtransport.NewPool(tc)
@@ -295,7 +299,7 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	data.host = (&engineSet{runner: pool.Runner, sudo: tc.UsesSudo()}).host
-	resp.ResourceData, resp.DataSourceData = data, data
+	resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
 }
 
 // resolveConnection applies the environment variables and the defaults to
@@ -516,6 +520,11 @@ func checkBastionHost(s string) error {
 
 func (p *systemdProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{NewUnitMaskResource}
+}
+
+// ListResources are for `terraform query` (Terraform 1.14 and later).
+func (p *systemdProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{NewUnitMaskListResource}
 }
 
 func (p *systemdProvider) DataSources(_ context.Context) []func() datasource.DataSource {
