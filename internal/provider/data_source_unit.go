@@ -160,15 +160,7 @@ func (d *unitDataSource) Configure(_ context.Context, req datasource.ConfigureRe
 
 // configureDataSource takes the provider's data for a data source.
 func configureDataSource(req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) *providerData {
-	if req.ProviderData == nil {
-		return nil
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T", req.ProviderData))
-		return nil
-	}
-	return data
+	return providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 // dataSourceTarget resolves a data source's (or a list's) host and scope

@@ -66,15 +66,7 @@ func (l *unitMaskListResource) ListResourceConfigSchema(_ context.Context, _ lis
 }
 
 func (l *unitMaskListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T", req.ProviderData))
-		return
-	}
-	l.data = data
+	l.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 // listedMask is a mask a resource can manage: its target and layer.

@@ -250,6 +250,20 @@ type providerData struct {
 	host func(addr string, scope systemd.Scope) systemd.Host
 }
 
+// providerDataOf is what Configure handed a resource, data source or list
+// resource: nil before the provider is configured.
+func providerDataOf(pd any, diags *diag.Diagnostics) *providerData {
+	if pd == nil {
+		return nil
+	}
+	data, ok := pd.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T", pd))
+		return nil
+	}
+	return data
+}
+
 // engineSet holds the one Engine of each host and scope in this provider
 // process.
 type engineSet struct {

@@ -123,15 +123,7 @@ func (r *unitMaskResource) IdentitySchema(_ context.Context, _ resource.Identity
 }
 
 func (r *unitMaskResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T", req.ProviderData))
-		return
-	}
-	r.data = data
+	r.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan records the target in the planned id, and replaces the
