@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/testhosts"
 )
@@ -82,38 +84,45 @@ func (e expectNames) CheckQuery(_ context.Context, req querycheck.CheckQueryRequ
 	}
 }
 
+// resourceValues checks attributes of the listed resource with identity id.
+func resourceValues(address string, id map[string]knownvalue.Check, values map[string]knownvalue.Check) querycheck.QueryResultCheck {
+	var checks []querycheck.KnownValueCheck
+	for attr, v := range values {
+		checks = append(checks, querycheck.KnownValueCheck{Path: tfjsonpath.New(attr), KnownValue: v})
+	}
+	return querycheck.ExpectResourceKnownValues(address, queryfilter.ByResourceIdentity(id), checks)
+}
+
 // The list finds every mask made beforehand over SSH that a resource can
-// manage — persistent, runtime, both at once (one result), on another host,
-// in the global scope — with its identity, and leaves out a vendor mask, a
-// runtime mask shadowed by a unit file in /etc, and an /etc mask behind one
-// in system.control. Not parallel: the totals must not move under it.
+// manage — persistent, runtime, both at once (one result), in the global
+// scope — with its identity and attributes, and leaves out a vendor mask, a
+// runtime mask shadowed by a unit file in /etc, an /etc mask behind one in
+// system.control, and one behind the kernel's systemd.mask=
+// (generator.early). The host is one of the test's own, booted with that
+// systemd.mask=, so that the totals are the test's alone. A list that
+// spells the provider's host out finds the same, with the same identities
+// and no host attribute.
 func TestAccQuery_unitMasks(t *testing.T) {
-	env := testAccPreCheck(t, 2)
-	h, other := env.Hosts[0], env.Hosts[1]
+	testAccPreCheck(t, 1)
+	skipUnlessCLI(t, listVersionChecks()) // before booting a host for nothing
 	prefix := strings.TrimSuffix(testUnitName("query"), ".service") + "-"
 	u := func(what string) string { return prefix + what + ".service" }
 	persistent, persistent2, runtime, both := u("etc"), u("etc2"), u("run"), u("both")
-	vendor, shadowed, control := u("vendor"), u("shadowed"), u("control")
-	elsewhere, global := u("elsewhere"), u("global")
-	// systemctl first: it reloads the manager, which regenerates the
-	// generator directories; then the links made by hand.
+	vendor, shadowed, control, early := u("vendor"), u("shadowed"), u("control"), u("early")
+	global := u("global")
+	t.Parallel()
+	env := testhosts.BootPrivateWith(t, testhosts.PrivateOptions{InitArgs: []string{"systemd.mask=" + early}})
+	h := env.Hosts[0]
+	// systemctl first: it reloads the manager, which runs the generators
+	// again; then the links made by hand.
 	setup := strings.Join([]string{
-		"systemctl mask -- " + persistent + " " + persistent2 + " " + both + " " + control,
+		"systemctl mask -- " + persistent + " " + persistent2 + " " + both + " " + control + " " + early,
 		"systemctl mask --runtime -- " + runtime + " " + both,
 		"systemctl --global mask -- " + global,
 		"mkdir -p /usr/local/lib/systemd/system && ln -s /dev/null /usr/local/lib/systemd/system/" + vendor,
 		"printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/" + shadowed + " && ln -s /dev/null /run/systemd/system/" + shadowed,
 		"mkdir -p /etc/systemd/system.control && ln -s /dev/null /etc/systemd/system.control/" + control,
 	}, " && ")
-	t.Cleanup(func() {
-		_, _, _ = env.Run(h, strings.Join([]string{
-			"rm -f /etc/systemd/system.control/" + control + " /usr/local/lib/systemd/system/" + vendor + " /etc/systemd/system/" + shadowed + " /run/systemd/system/" + shadowed,
-			"systemctl unmask -- " + strings.Join([]string{persistent, persistent2, both, control}, " "),
-			"systemctl unmask --runtime -- " + runtime + " " + both,
-			"systemctl --global unmask -- " + global,
-		}, "; "))
-		_, _, _ = env.Run(other, "systemctl unmask -- "+elsewhere)
-	})
 	// The provider block is the configuration's; the query file holds the
 	// list blocks alone.
 	provider := providerBlock(env, h)
@@ -123,8 +132,9 @@ list "systemd_unit_mask" "own" {
   include_resource = true
 }
 
-list "systemd_unit_mask" "other" {
-  provider = systemd
+list "systemd_unit_mask" "spelled" {
+  provider         = systemd
+  include_resource = true
   config {
     host = %q
   }
@@ -136,8 +146,35 @@ list "systemd_unit_mask" "global" {
     scope = "global"
   }
 }
-`, other.Addr)
+`, h.Addr)
 	baseline := listTotals{}
+	var checks []querycheck.QueryResultCheck
+	for _, list := range []string{"systemd_unit_mask.own", "systemd_unit_mask.spelled"} {
+		checks = append(checks,
+			expectGrowth{baseline, list, 4},
+			expectNames{list, prefix, []string{persistent, persistent2, runtime, both}},
+		)
+		for unit, isRuntime := range map[string]bool{persistent: false, persistent2: false, runtime: true, both: false} {
+			checks = append(checks,
+				querycheck.ExpectIdentity(list, listIdentity(h, "system", unit)),
+				resourceValues(list, listIdentity(h, "system", unit), map[string]knownvalue.Check{
+					"id":      knownvalue.StringExact(h.Addr + "/" + unit),
+					"name":    knownvalue.StringExact(unit),
+					"host":    knownvalue.Null(),
+					"runtime": knownvalue.Bool(isRuntime),
+					"scope":   knownvalue.StringExact("system"),
+					"stop":    knownvalue.Bool(false),
+				}))
+		}
+		for _, unit := range []string{vendor, shadowed, control, early} {
+			checks = append(checks, querycheck.ExpectNoIdentity(list, listIdentity(h, "system", unit)))
+		}
+	}
+	checks = append(checks,
+		expectGrowth{baseline, "systemd_unit_mask.global", 1},
+		expectNames{"systemd_unit_mask.global", prefix, []string{global}},
+		querycheck.ExpectIdentity("systemd_unit_mask.global", listIdentity(h, "global", global)),
+	)
 
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks:   listVersionChecks(),
@@ -148,27 +185,19 @@ list "systemd_unit_mask" "global" {
 			{
 				PreConfig: func() {
 					env.MustRun(t, h, setup)
-					env.MustRun(t, other, "systemctl mask -- "+elsewhere)
+					// systemd's own view of the premises.
+					for unit, want := range map[string]string{
+						early:   "/run/systemd/generator.early/" + early,
+						control: "/etc/systemd/system.control/" + control,
+					} {
+						if got := strings.TrimSpace(env.MustRun(t, h, "systemctl daemon-reload && systemctl show -P FragmentPath -- "+unit)); got != want {
+							t.Fatalf("systemd loads %s from %q, want %q", unit, got, want)
+						}
+					}
 				},
-				Query:  true,
-				Config: query,
-				QueryResultChecks: []querycheck.QueryResultCheck{
-					expectGrowth{baseline, "systemd_unit_mask.own", 4},
-					expectNames{"systemd_unit_mask.own", prefix, []string{persistent, persistent2, runtime, both}},
-					querycheck.ExpectIdentity("systemd_unit_mask.own", listIdentity(h, "system", persistent)),
-					querycheck.ExpectIdentity("systemd_unit_mask.own", listIdentity(h, "system", persistent2)),
-					querycheck.ExpectIdentity("systemd_unit_mask.own", listIdentity(h, "system", runtime)),
-					querycheck.ExpectIdentity("systemd_unit_mask.own", listIdentity(h, "system", both)),
-					querycheck.ExpectNoIdentity("systemd_unit_mask.own", listIdentity(h, "system", vendor)),
-					querycheck.ExpectNoIdentity("systemd_unit_mask.own", listIdentity(h, "system", shadowed)),
-					querycheck.ExpectNoIdentity("systemd_unit_mask.own", listIdentity(h, "system", control)),
-					expectGrowth{baseline, "systemd_unit_mask.other", 1},
-					expectNames{"systemd_unit_mask.other", prefix, []string{elsewhere}},
-					querycheck.ExpectIdentity("systemd_unit_mask.other", listIdentity(other, "system", elsewhere)),
-					expectGrowth{baseline, "systemd_unit_mask.global", 1},
-					expectNames{"systemd_unit_mask.global", prefix, []string{global}},
-					querycheck.ExpectIdentity("systemd_unit_mask.global", listIdentity(h, "global", global)),
-				},
+				Query:             true,
+				Config:            query,
+				QueryResultChecks: checks,
 			},
 		},
 	})
@@ -217,11 +246,14 @@ var generatedImportName = regexp.MustCompile(`(?m)^resource "systemd_unit_mask" 
 // writes a resource and an import block for every mask found, `terraform
 // apply` imports them all and changes nothing on the host (systemd's
 // LoadState of each unit, and each of this test's mask files, are as
-// before), and the plan after it is empty. Not parallel: every mask the
-// host holds is imported, and no other test's may come or go meanwhile.
+// before), and the plan after it is empty. On a host of the test's own:
+// every mask the host holds is imported, and no other test's may come or go
+// meanwhile.
 func TestAccQuery_generateConfigAndImport(t *testing.T) {
-	env := testAccPreCheck(t, 1)
+	testAccPreCheck(t, 1)
 	skipUnlessCLI(t, listVersionChecks())
+	t.Parallel()
+	env := testhosts.BootPrivate(t)
 	h := env.Hosts[0]
 	prefix := strings.TrimSuffix(testUnitName("gen"), ".service") + "-"
 	persistent, runtime, both, global := prefix+"etc.service", prefix+"run.service", prefix+"both.service", prefix+"global.service"
@@ -232,10 +264,6 @@ func TestAccQuery_generateConfigAndImport(t *testing.T) {
 		"systemctl --global mask -- " + global,
 		"mkdir -p /usr/local/lib/systemd/system && ln -s /dev/null /usr/local/lib/systemd/system/" + vendor,
 	}, " && "))
-	t.Cleanup(func() {
-		_, _, _ = env.Run(h, "systemctl unmask -- "+persistent+" "+both+"; systemctl unmask --runtime -- "+runtime+" "+both+
-			"; systemctl --global unmask -- "+global+"; rm -f /usr/local/lib/systemd/system/"+vendor)
-	})
 	files := map[string]string{
 		"/etc/systemd/system/" + persistent: "", "/etc/systemd/system/" + both: "", "/run/systemd/system/" + runtime: "",
 		"/run/systemd/system/" + both: "", "/etc/systemd/user/" + global: "",
@@ -319,6 +347,5 @@ list "systemd_unit_mask" "global" {
 	}
 	t.Logf("terraform query found %d masks on %s (%d units, 4 of them this test's), wrote %d import blocks; apply imported %s "+
 		"and changed nothing on the host; the plan after it is empty", len(resources), h.Addr, len(units), imports, summary[1])
-	// No destroy: the state now manages every mask on the host, other
-	// tests' too; the cleanup removes this test's own.
+	// No destroy: the host goes away with the test.
 }
