@@ -13,6 +13,7 @@ import (
 //go:generate terraform fmt -recursive ../examples/
 
 // Generate docs/. tfplugindocs builds the provider and reads its schema with
-// `terraform providers schema -json`, using the terraform found on PATH; it
-// downloads one only when none is there (see scripts/check-docs).
+// `terraform providers schema -json`, using the terraform found on PATH,
+// where `make generate` puts one that shows identities and list resources
+// (scripts/docs-terraform); it downloads one only when none is there.
 //go:generate go run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs generate --provider-dir .. --provider-name systemd

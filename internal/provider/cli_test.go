@@ -20,6 +20,10 @@ type cliWorkspace struct {
 	tf  string
 	dir string
 	env []string
+	// rc is the CLI configuration file, whose dev_overrides name the
+	// provider binary's directory.
+	rc           string
+	providerHost string
 }
 
 var (
@@ -47,28 +51,17 @@ func builtProvider(t *testing.T) string {
 
 func newCLIWorkspace(t *testing.T, config string) *cliWorkspace {
 	t.Helper()
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		var err error
-		if tf, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal("no terraform on PATH (or TF_ACC_TERRAFORM_PATH)")
-		}
+	tf, err := testCLIPath()
+	if err != nil {
+		t.Fatal(err)
 	}
 	providerHost := "registry.terraform.io"
 	if h := os.Getenv("TF_ACC_PROVIDER_HOST"); h != "" {
 		providerHost = h
 	}
 	dir := t.TempDir()
-	rc := filepath.Join(dir, "cli.tfrc")
-	if err := os.WriteFile(rc, []byte(fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "%s/systemd-tf/systemd" = %q
-  }
-  direct {}
-}
-`, providerHost, builtProvider(t))), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	w := &cliWorkspace{t: t, tf: tf, rc: filepath.Join(dir, "cli.tfrc"), providerHost: providerHost}
+	w.useProvider(builtProvider(t))
 	work := filepath.Join(dir, "work")
 	if err := os.Mkdir(work, 0o700); err != nil {
 		t.Fatal(err)
@@ -83,7 +76,24 @@ terraform {
 	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &cliWorkspace{t: t, tf: tf, dir: work, env: append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1")}
+	w.dir, w.env = work, append(os.Environ(), "TF_CLI_CONFIG_FILE="+w.rc, "TF_IN_AUTOMATION=1")
+	return w
+}
+
+// useProvider points the workspace's dev_overrides at the provider binary in
+// dir: the one built from this tree, or another (an upgrade test's older
+// build).
+func (w *cliWorkspace) useProvider(dir string) {
+	w.t.Helper()
+	if err := os.WriteFile(w.rc, []byte(fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "%s/systemd-tf/systemd" = %q
+  }
+  direct {}
+}
+`, w.providerHost, dir)), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 // command prepares a CLI command in the workspace.

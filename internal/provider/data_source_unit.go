@@ -160,24 +160,17 @@ func (d *unitDataSource) Configure(_ context.Context, req datasource.ConfigureRe
 
 // configureDataSource takes the provider's data for a data source.
 func configureDataSource(req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) *providerData {
-	if req.ProviderData == nil {
-		return nil
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T", req.ProviderData))
-		return nil
-	}
-	return data
+	return providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
-// dataSourceTarget resolves a data source's host and scope (null: the
-// provider's host, the system scope) to what it reads; name may be empty.
+// dataSourceTarget resolves a data source's (or a list's) host and scope
+// (null: the provider's host, the system scope) to what it reads; name may
+// be empty.
 func dataSourceTarget(data *providerData, host, scope types.String, name string, diags *diag.Diagnostics) (maskTarget, bool) {
 	if data == nil || data.unknown || data.host == nil {
 		diags.AddError("Provider Not Configured",
-			"The systemd provider has no usable SSH configuration, so the data source cannot be read: check the provider "+
-				"block for errors, or for values not known until apply (a data source is read while planning).")
+			"The systemd provider has no usable SSH configuration, so nothing can be read: check the provider "+
+				"block for errors, or for values not known until apply (data sources and lists are read while planning).")
 		return maskTarget{}, false
 	}
 	addr, err := data.address(host)

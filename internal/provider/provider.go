@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -58,7 +59,10 @@ const (
 	envBastionUser           = "SYSTEMD_SSH_BASTION_USER"
 )
 
-var _ provider.ProviderWithFunctions = &systemdProvider{}
+var (
+	_ provider.ProviderWithFunctions     = &systemdProvider{}
+	_ provider.ProviderWithListResources = &systemdProvider{}
+)
 
 type systemdProvider struct {
 	version string
@@ -247,6 +251,20 @@ type providerData struct {
 	host func(addr string, scope systemd.Scope) systemd.Host
 }
 
+// providerDataOf is what Configure handed a resource, data source or list
+// resource: nil before the provider is configured.
+func providerDataOf(pd any, diags *diag.Diagnostics) *providerData {
+	if pd == nil {
+		return nil
+	}
+	data, ok := pd.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T", pd))
+		return nil
+	}
+	return data
+}
+
 // engineSet holds the one Engine of each host and scope in this provider
 // process.
 type engineSet struct {
@@ -287,7 +305,7 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	if data.unknown {
-		resp.ResourceData, resp.DataSourceData = data, data
+		resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
 		return
 	}
 	pool, err := sshtransport.NewPool(tc)
@@ -296,7 +314,7 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	data.host = (&engineSet{runner: pool.Runner, sudo: tc.UsesSudo()}).host
-	resp.ResourceData, resp.DataSourceData = data, data
+	resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
 }
 
 // resolveConnection applies the environment variables and the defaults to
@@ -517,6 +535,11 @@ func checkBastionHost(s string) error {
 
 func (p *systemdProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{NewUnitMaskResource}
+}
+
+// ListResources are for `terraform query` (Terraform 1.14 and later).
+func (p *systemdProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{NewUnitMaskListResource}
 }
 
 func (p *systemdProvider) DataSources(_ context.Context) []func() datasource.DataSource {

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -25,6 +26,7 @@ var (
 	_ resource.ResourceWithConfigure   = &unitMaskResource{}
 	_ resource.ResourceWithModifyPlan  = &unitMaskResource{}
 	_ resource.ResourceWithImportState = &unitMaskResource{}
+	_ resource.ResourceWithIdentity    = &unitMaskResource{}
 )
 
 // NewUnitMaskResource is the systemd_unit_mask resource.
@@ -83,10 +85,12 @@ func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"host": schema.StringAttribute{
 				MarkdownDescription: "Host to mask the unit on, `HOST` or `HOST:PORT` (IPv6 in brackets: `[2001:db8::1]:22`), " +
 					"instead of the provider's `host`; without a port, the provider's `port` applies. User and credentials " +
-					"come from the provider. Changing it replaces the resource.",
-				Optional:      true,
-				Validators:    []validator.String{hostValidator{}},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+					"come from the provider. Changing it replaces the resource when the address it names changes (the old " +
+					"host's mask is removed, the new host's made); a new spelling of the same address (`web1` as `web1:22` " +
+					"when the provider's port is 22, or as nothing when `web1` is the provider's host) only updates state, " +
+					"without touching the host.",
+				Optional:   true,
+				Validators: []validator.String{hostValidator{}},
 			},
 			"scope": schema.StringAttribute{
 				MarkdownDescription: "Which manager's unit to mask: `system` (the default; `systemctl`), `user` (the login " +
@@ -112,22 +116,24 @@ func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-func (r *unitMaskResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T", req.ProviderData))
-		return
-	}
-	r.data = data
+// IdentitySchema is the resource identity (Terraform 1.12 and later): the
+// id in parts, which import blocks may name instead of an import ID.
+func (r *unitMaskResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = unitMaskIdentitySchema()
 }
 
-// ModifyPlan records the target in the planned id. When the effective
-// target moves (the provider's host, port or user changed under a resource
-// that names no host of its own), the plan replaces the resource, so that the
-// old mask is removed rather than forgotten.
+func (r *unitMaskResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan records the target in the planned id, and replaces the
+// resource exactly when that target moves: a host written another way for
+// the same address (or the provider's host named outright) is an in-place
+// update that changes nothing on the host, while a new address — the
+// resource's host, or the provider's host, port or user under a resource
+// that names no host of its own — replaces it, so that the old mask is
+// removed rather than forgotten. Replacing unmasks and masks again, which a
+// mask must never do for nothing.
 func (r *unitMaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
@@ -139,6 +145,12 @@ func (r *unitMaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 	if r.data.unknown || plan.Host.IsUnknown() || plan.Name.IsUnknown() || plan.Scope.IsUnknown() {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringUnknown())...)
+		// A host not known yet may be another address: Update could not
+		// move the mask there, so a resource in state is replaced, as
+		// before the target could be compared.
+		if plan.Host.IsUnknown() && !req.State.Raw.IsNull() {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("host"))
+		}
 		return
 	}
 	target, err := r.plannedTarget(plan)
@@ -223,6 +235,7 @@ func (r *unitMaskResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	plan.ID = types.StringValue(target.id())
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
 }
 
 // Read is the drift detection: it reads both layers, from a sweep of the
@@ -244,6 +257,10 @@ func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, r
 		resp.Diagnostics.AddError("Unable to Read Unit Mask", operationDetail("Reading the mask state of", target, err))
 		return
 	}
+	// From the id alone: state written before identities existed gets one
+	// here, and it never changes afterwards. The framework wants it even
+	// for a resource that the read removes.
+	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
 	layer, masked := states[target.name].Reconcile(systemd.LayerFor(state.Runtime.ValueBool()))
 	if !masked {
 		tflog.Info(ctx, "unit is no longer masked on the host; removing it from state")
@@ -255,9 +272,10 @@ func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, r
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
-// Update can change the layer, and stop, which is state only: the new mask
-// goes on before the old one comes off, so the unit is never unmasked in
-// between.
+// Update can change the layer, and stop and the spelling of host, which
+// are state only: the new mask goes on before the old one comes off, so the
+// unit is never unmasked in between. The target is the stored one: a plan
+// whose target differs replaces the resource instead (ModifyPlan).
 func (r *unitMaskResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state unitMaskModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -271,6 +289,7 @@ func (r *unitMaskResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	ctx = logContext(ctx, target)
 	plan.ID = state.ID
+	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
 	from, to := systemd.LayerFor(state.Runtime.ValueBool()), systemd.LayerFor(plan.Runtime.ValueBool())
 	if from != to {
 		b := target.host(r.data)
@@ -332,41 +351,31 @@ func (r *unitMaskResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 }
 
-// ImportState accepts NAME (the provider's host), HOST/NAME, HOST:PORT/NAME
-// and HOST[:PORT]/SCOPE/NAME; host is set exactly as the ID spells it.
+// ImportState accepts an import ID — NAME (the provider's host),
+// HOST/NAME, HOST:PORT/NAME and HOST[:PORT]/SCOPE/NAME, whose host is set
+// exactly as the ID spells it — or, from Terraform 1.12, an identity.
 func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if !r.ready(&resp.Diagnostics) {
 		return
 	}
-	imp, err := parseImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", err.Error())
-		return
+	var (
+		target maskTarget
+		host   types.String
+		ok     bool
+	)
+	if req.ID == "" && req.Identity != nil && !req.Identity.Raw.IsNull() {
+		target, host, ok = r.importByIdentity(ctx, req.Identity, &resp.Diagnostics)
+	} else {
+		target, host, ok = r.importByID(req.ID, &resp.Diagnostics)
 	}
-	if err := systemd.ValidateUnitName(imp.name); err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q (%s): %s.", req.ID, importForms, err))
+	if !ok {
 		return
-	}
-	if imp.scope == systemd.ScopeUser && imp.user != "" && imp.user != r.data.user {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf(
-			"Import ID %q names user %q, but this provider logs in as %q: user units are managed as their own user. "+
-				"Import with a provider configured for %q.", req.ID, imp.user, r.data.user, imp.user))
-		return
-	}
-	host := types.StringNull()
-	if imp.host != "" {
-		host = types.StringValue(imp.host)
 	}
 	model := unitMaskModel{
-		Name:  types.StringValue(imp.name),
+		Name:  types.StringValue(target.name),
 		Host:  host,
-		Scope: types.StringValue(imp.scope.String()),
+		Scope: types.StringValue(target.scope.String()),
 		Stop:  types.BoolValue(false),
-	}
-	target, err := r.plannedTarget(model)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q names no host, and %s", req.ID, err))
-		return
 	}
 	states, err := target.host(r.data).State(ctx, target.name)
 	if err != nil {
@@ -376,10 +385,7 @@ func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportS
 	// Import adopts the mask systemd obeys, when it is one of the two a
 	// resource manages (both masked: the persistent one, which comes first).
 	st := states[target.name]
-	layer, masked := systemd.Persistent, st.Obeyed(systemd.Persistent)
-	if !masked && st.Obeyed(systemd.Runtime) {
-		layer, masked = systemd.Runtime, true
-	}
+	layer, masked := st.Adoptable()
 	if !masked {
 		detail := fmt.Sprintf("%s is not masked on %s: neither %s nor %s is a mask (they hold: %s, %s). "+
 			"Nothing to import; to mask it, declare the resource and apply.",
@@ -404,4 +410,55 @@ func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportS
 	model.ID = types.StringValue(target.id())
 	model.Runtime = types.BoolValue(layer == systemd.Runtime)
 	resp.Diagnostics.Append(resp.State.Set(ctx, model)...)
+	setIdentity(ctx, resp.Identity, target, &resp.Diagnostics)
+}
+
+// importByID reads an import ID: the target, and the host attribute as the
+// ID spells it (null for the provider's host).
+func (r *unitMaskResource) importByID(id string, diags *diag.Diagnostics) (maskTarget, types.String, bool) {
+	imp, err := parseImportID(id)
+	if err != nil {
+		diags.AddError("Invalid Import ID", err.Error())
+		return maskTarget{}, types.String{}, false
+	}
+	if err := systemd.ValidateUnitName(imp.name); err != nil {
+		diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q (%s): %s.", id, importForms, err))
+		return maskTarget{}, types.String{}, false
+	}
+	if imp.scope == systemd.ScopeUser && imp.user != "" && imp.user != r.data.user {
+		diags.AddError("Invalid Import ID", fmt.Sprintf(
+			"Import ID %q names user %q, but this provider logs in as %q: user units are managed as their own user. "+
+				"Import with a provider configured for %q.", id, imp.user, r.data.user, imp.user))
+		return maskTarget{}, types.String{}, false
+	}
+	host := types.StringNull()
+	if imp.host != "" {
+		host = types.StringValue(imp.host)
+	}
+	target, err := r.plannedTarget(unitMaskModel{Name: types.StringValue(imp.name), Host: host, Scope: types.StringValue(imp.scope.String())})
+	if err != nil {
+		diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q names no host, and %s", id, err))
+		return maskTarget{}, types.String{}, false
+	}
+	return target, host, true
+}
+
+// importByIdentity reads an import block's identity: the target, and the
+// host attribute that hostAttribute spells for it.
+func (r *unitMaskResource) importByIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (maskTarget, types.String, bool) {
+	var m unitMaskIdentityModel
+	diags.Append(identity.Get(ctx, &m)...)
+	if diags.HasError() {
+		return maskTarget{}, types.String{}, false
+	}
+	target, err := r.data.identityTarget(m)
+	if err == nil {
+		err = systemd.ValidateUnitName(target.name)
+	}
+	if err != nil {
+		diags.AddError("Invalid Import Identity", fmt.Sprintf("The import identity (host %s, port %s, scope %s, user %s, name %s): %s.",
+			m.Host, m.Port, m.Scope, m.User, m.Name, err))
+		return maskTarget{}, types.String{}, false
+	}
+	return target, r.data.hostAttribute(target.addr), true
 }

@@ -357,3 +357,95 @@ func TestUnitMaskSameUnitDestroyAndCreate(t *testing.T) {
 		}
 	}
 }
+
+// withHost is a mask value with another host attribute (nil: null, "?":
+// unknown).
+func withHost(t *testing.T, v tftypes.Value, host any) tftypes.Value {
+	t.Helper()
+	var attrs map[string]tftypes.Value
+	if err := v.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	switch h := host.(type) {
+	case nil:
+		attrs["host"] = tftypes.NewValue(tftypes.String, nil)
+	case string:
+		if h == "?" {
+			attrs["host"] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+		} else {
+			attrs["host"] = tftypes.NewValue(tftypes.String, h)
+		}
+	}
+	return tftypes.NewValue(v.Type(), attrs)
+}
+
+// The plan replaces a mask exactly when its target moves: a host spelled
+// another way for the same address is an update in place.
+func TestUnitMaskModifyPlanReplacesOnlyWhenTheTargetMoves(t *testing.T) {
+	sch, typ := resourceSchema(t)
+	for _, tt := range []struct {
+		what         string
+		stateHost    any // the state's id is web1:22/cups.service throughout
+		planHost     any
+		defaultHost  string
+		wantReplace  bool
+		wantPlanned  string // the planned id; "" for unknown
+		providerPort int
+	}{
+		{"unchanged", nil, nil, "web1", false, "web1:22/cups.service", 22},
+		{"the provider's host named outright", nil, "web1", "web1", false, "web1:22/cups.service", 22},
+		{"with the provider's port", nil, "web1:22", "web1", false, "web1:22/cups.service", 22},
+		{"the port dropped", "web1:22", "web1", "web1", false, "web1:22/cups.service", 22},
+		{"back to the provider's host", "web1:22", nil, "web1", false, "web1:22/cups.service", 22},
+		{"another port", nil, "web1:2222", "web1", true, "web1:2222/cups.service", 22},
+		{"another host", nil, "web2", "web1", true, "web2:22/cups.service", 22},
+		{"the provider's host moved", nil, nil, "web2", true, "web2:22/cups.service", 22},
+		{"the provider's port moved", "web1", "web1", "web1", true, "web1:2222/cups.service", 2222},
+		{"the same address, another case", nil, "WEB1", "web1", true, "WEB1:22/cups.service", 22},
+		{"a host not known yet", nil, "?", "web1", true, "", 22},
+	} {
+		res := &unitMaskResource{data: &providerData{defaultHost: tt.defaultHost, port: tt.providerPort}}
+		state := tfsdk.State{Schema: sch.Schema, Raw: withHost(t, maskValue(typ, "cups.service", false), tt.stateHost)}
+		planned := withHost(t, maskValue(typ, "cups.service", false), tt.planHost)
+		req := resource.ModifyPlanRequest{
+			State:  state,
+			Plan:   tfsdk.Plan{Schema: sch.Schema, Raw: planned},
+			Config: tfsdk.Config{Schema: sch.Schema, Raw: planned},
+		}
+		resp := resource.ModifyPlanResponse{Plan: req.Plan}
+		res.ModifyPlan(context.Background(), req, &resp)
+		if resp.Diagnostics.HasError() {
+			t.Fatalf("%s: %v", tt.what, resp.Diagnostics)
+		}
+		if got := len(resp.RequiresReplace) > 0; got != tt.wantReplace {
+			t.Errorf("%s: replace = %v (%v), want %v", tt.what, got, resp.RequiresReplace, tt.wantReplace)
+		}
+		var m unitMaskModel
+		resp.Plan.Get(context.Background(), &m)
+		if got := m.ID.ValueString(); got != tt.wantPlanned || m.ID.IsUnknown() != (tt.wantPlanned == "") {
+			t.Errorf("%s: planned id %s, want %q", tt.what, m.ID, tt.wantPlanned)
+		}
+	}
+}
+
+// An update that only re-spells the host changes nothing on the host.
+func TestUnitMaskUpdateOfTheHostSpellingTouchesNothing(t *testing.T) {
+	host := systemdtest.New("cups.service")
+	host.Entries[systemdtest.LayerPath(systemd.Persistent, "cups.service")] = systemd.EntryNullLink
+	sch, typ := resourceSchema(t)
+	state := tfsdk.State{Schema: sch.Schema, Raw: maskValue(typ, "cups.service", false)}
+	plan := tfsdk.Plan{Schema: sch.Schema, Raw: withHost(t, maskValue(typ, "cups.service", false), "web1:22")}
+	resp := resource.UpdateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: plan.Raw}}
+	fakeResource(host).Update(context.Background(), resource.UpdateRequest{State: state, Plan: plan}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatal(resp.Diagnostics)
+	}
+	if len(host.Calls) != 0 {
+		t.Errorf("commands on the host: %q, want none", host.Calls)
+	}
+	var m unitMaskModel
+	resp.State.Get(context.Background(), &m)
+	if m.Host.ValueString() != "web1:22" || m.ID.ValueString() != "web1:22/cups.service" {
+		t.Errorf("state: host %s, id %s; want the new spelling and the same id", m.Host, m.ID)
+	}
+}

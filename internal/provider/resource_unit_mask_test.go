@@ -346,6 +346,74 @@ func TestAccUnitMask_providerTargetChangeReplaces(t *testing.T) {
 	})
 }
 
+// A host written another way for the same address — the provider's host
+// named outright, then with the provider's port — is an update in place that
+// leaves the mask file alone; another address replaces the resource.
+func TestAccUnitMask_hostRespelledInPlace(t *testing.T) {
+	env := testAccPreCheck(t, 2)
+	h1, h2 := env.Hosts[0], env.Hosts[1]
+	unit := testUnitName("respell")
+	provider := providerBlock(env, h1)
+	file := "/etc/systemd/system/" + unit
+	var was string
+	record := func(*terraform.State) error {
+		was = maskFileOf(t, env, h1, file)
+		return nil
+	}
+	inPlace := func(host string) resource.TestStep {
+		return resource.TestStep{
+			Config: maskConfig(provider, unit, "host = "+hclString(host)),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(maskAddr, plancheck.ResourceActionUpdate)},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(maskAddr, tfjsonpath.New("host"), knownvalue.StringExact(host)),
+				statecheck.ExpectKnownValue(maskAddr, tfjsonpath.New("id"), knownvalue.StringExact(h1.Addr+"/"+unit)),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkHostMask(env, h1, unit, true, false),
+				checkSameMaskFile(t, env, h1, file, &was),
+			),
+		}
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
+			checkHostMask(env, h1, unit, false, false),
+			checkHostMask(env, h2, unit, false, false),
+		),
+		Steps: []resource.TestStep{
+			{
+				Config: maskConfig(provider, unit),
+				Check:  resource.ComposeAggregateTestCheckFunc(checkHostMask(env, h1, unit, true, false), record),
+			},
+			inPlace(h1.IP),   // the provider's host named outright
+			inPlace(h1.Addr), // with the provider's port
+			{
+				Config: maskConfig(provider, unit),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(maskAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(maskAddr, tfjsonpath.New("host"), knownvalue.Null()),
+				},
+				Check: checkSameMaskFile(t, env, h1, file, &was),
+			},
+			{
+				Config: maskConfig(provider, unit, "host = "+hclString(h2.Addr)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(maskAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkHostMask(env, h1, unit, false, false),
+					checkHostMask(env, h2, unit, true, false),
+				),
+			},
+		},
+	})
+}
+
 // Non-root users: deploy through passwordless sudo, operator through sudo
 // with a password on stdin; operator without the password gets a clear error.
 func TestAccUnitMask_sudo(t *testing.T) {

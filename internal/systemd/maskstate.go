@@ -46,6 +46,21 @@ func (s MaskState) Obeyed(l Layer) bool {
 	return s.Own && s.OwnLayer == l && s.Entry(l).Masked()
 }
 
+// Adoptable returns the layer whose mask a resource adopting this unit
+// manages, when there is one: the mask systemd obeys, when it sits in one of
+// the two directories `systemctl mask` writes (both masked: the persistent
+// one, which systemd reads first). It is the rule of import and of listing:
+// a mask behind an alias, a template, generator.early or control, and one
+// shadowed by an earlier unit file, are no mask a resource could manage.
+func (s MaskState) Adoptable() (Layer, bool) {
+	for _, l := range Layers {
+		if s.Obeyed(l) {
+			return l, true
+		}
+	}
+	return Persistent, false
+}
+
 // Entry returns what layer l holds.
 func (s MaskState) Entry(l Layer) Entry {
 	if l == Runtime {

@@ -211,5 +211,10 @@ func TestMaskStateObeyed(t *testing.T) {
 		if st.Obeyed(Persistent) != tt.persistent || st.Obeyed(Runtime) != tt.runtime {
 			t.Errorf("%s: obeyed persistent %v, runtime %v; want %v, %v", tt.name, st.Obeyed(Persistent), st.Obeyed(Runtime), tt.persistent, tt.runtime)
 		}
+		// Adoptable picks the obeyed one: import and listing follow it.
+		layer, ok := st.Adoptable()
+		if wantOK := tt.persistent || tt.runtime; ok != wantOK || ok && layer != LayerFor(tt.runtime) {
+			t.Errorf("%s: Adoptable() = %v, %v", tt.name, layer, ok)
+		}
 	}
 }

@@ -1,5 +1,7 @@
-# The ID is NAME, HOST/NAME or HOST:PORT/NAME. It must spell the host exactly
-# as the resource's `host` does, or the next plan replaces the mask.
+# The ID is NAME, HOST/NAME or HOST:PORT/NAME. Spell the host as the
+# resource's `host` does: another spelling of the same address plans an
+# in-place update of `host` (nothing changes on the host), another address a
+# replacement.
 
 # NAME: a mask on the provider's host; the resource sets no host.
 terraform import systemd_unit_mask.cups cups.service
