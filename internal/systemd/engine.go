@@ -63,17 +63,30 @@ type Engine struct {
 	// over the hosts, so a host's requests arrive a few milliseconds apart,
 	// and each batch costs the host two systemctl processes whatever its
 	// size. Reads never wait: one sweep answers them all anyway.
+	//
+	// Only a write that has company waits: one that arrived while another
+	// request of this Engine was queued or running, or less than
+	// CompanyWindow after the one before it. A run that sends one request at
+	// a time (-parallelism=1, or one resource a host) never has company, so
+	// it never waits for what cannot come; the first write of a burst runs
+	// at once, and those that arrive while it runs wait for the rest.
 	Linger time.Duration
+	// CompanyWindow is how close after another request a write still counts
+	// as arriving with company.
+	CompanyWindow time.Duration
 	// MaxOps caps the ops in one command, well below what sshd and the
 	// kernel accept in one command line.
 	MaxOps int
-	// now is the clock, for tests.
-	now func() time.Time
+	// now is the clock, and sleep the linger's wait, for tests.
+	now   func() time.Time
+	sleep func(time.Duration)
 
 	mu      sync.Mutex
 	queue   []*request
 	running bool
 	writes  int // queued or running ops
+	// lastArrival is when the last request arrived.
+	lastArrival time.Time
 	// known is what the last batch learnt: every unit after a sweep
 	// (complete), the ops' units after a write batch.
 	known    map[string]MaskState
@@ -93,23 +106,28 @@ type claim struct {
 // plan.
 const DefaultSweepReuse = time.Second
 
-// DefaultLinger cut the machine's CPU time of a 200-mask apply over 4 hosts
-// at -parallelism 10 by a fifth (3.8 s to 2.9 s), and its wall time from
-// 2.15 s to 1.78 s; a lone mask waits 20 ms more.
-const DefaultLinger = 20 * time.Millisecond
+// DefaultLinger and DefaultCompanyWindow: BENCHMARKS.md has what they cost
+// and save.
+const (
+	DefaultLinger        = 20 * time.Millisecond
+	DefaultCompanyWindow = 5 * time.Millisecond
+)
 
 // NewEngine returns the Engine of scope s through r; with sudo, its writes
 // run systemctl through sudo (never for the user scope, whose units belong
 // to the login user).
 func NewEngine(r Runner, s Scope, sudo bool) *Engine {
-	return &Engine{runner: r, scope: s, sudo: sudo, SweepReuse: DefaultSweepReuse, Linger: DefaultLinger, MaxOps: 200, now: time.Now,
-		masked: map[claim]bool{}}
+	return &Engine{runner: r, scope: s, sudo: sudo, SweepReuse: DefaultSweepReuse, Linger: DefaultLinger, CompanyWindow: DefaultCompanyWindow,
+		MaxOps: 200, now: time.Now, sleep: time.Sleep, masked: map[claim]bool{}}
 }
 
 type request struct {
 	op    *Op // nil for a read
 	names []string
 	done  chan outcome
+	// company: another request was queued or running when this one
+	// arrived, or arrived just before it (see Linger).
+	company bool
 }
 
 type outcome struct {
@@ -193,6 +211,9 @@ func pick(all map[string]MaskState, names []string) map[string]MaskState {
 // waited for, so that the caller learns what happened on the host.
 func (b *Engine) do(ctx context.Context, req *request) outcome {
 	b.mu.Lock()
+	now := b.now()
+	req.company = len(b.queue) > 0 || b.running || (!b.lastArrival.IsZero() && now.Sub(b.lastArrival) < b.CompanyWindow)
+	b.lastArrival = now
 	b.queue = append(b.queue, req)
 	if req.op != nil {
 		b.writes++
@@ -253,10 +274,10 @@ func (b *Engine) linger() {
 		return
 	}
 	b.mu.Lock()
-	writes := slices.ContainsFunc(b.queue, func(r *request) bool { return r.op != nil })
+	wait := slices.ContainsFunc(b.queue, func(r *request) bool { return r.op != nil && r.company })
 	b.mu.Unlock()
-	if writes {
-		time.Sleep(b.Linger)
+	if wait {
+		b.sleep(b.Linger)
 	}
 }
 

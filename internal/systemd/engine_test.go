@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -437,25 +438,92 @@ func TestEngineSplitsLargeBatches(t *testing.T) {
 	}
 }
 
-// Linger lets writes that arrive close together share one command.
-func TestEngineLingersForWrites(t *testing.T) {
-	g := newGatedRunner(t)
-	e := NewEngine(g, ScopeSystem, false)
-	e.Linger = 200 * time.Millisecond
-	g.letThrough(10)
-	var wg sync.WaitGroup
-	for i := 0; i < 3; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = e.Mask(context.Background(), fmt.Sprintf("u%d.service", i), Persistent, false)
-		}()
-		time.Sleep(20 * time.Millisecond)
+// expectCompany makes every request of e arrive with company (see Linger),
+// as in a run at Terraform's default -parallelism, so that writes sent
+// together wait for each other.
+func expectCompany(e *Engine) {
+	e.CompanyWindow = time.Hour
+	e.lastArrival = time.Now()
+}
+
+// recordSleeps replaces the linger's wait with a record of it.
+func recordSleeps(e *Engine) *[]time.Duration {
+	var mu sync.Mutex
+	var slept []time.Duration
+	e.sleep = func(d time.Duration) {
+		mu.Lock()
+		slept = append(slept, d)
+		mu.Unlock()
 	}
-	wg.Wait()
-	if len(g.calls) != 1 || len(g.calls[0].ops) != 3 {
-		t.Errorf("commands %v, want the three writes in one", g.calls)
-	}
+	return &slept
+}
+
+// A write waits for company only when it has some: writes that arrive one
+// at a time never wait; the writes that arrive while a batch runs wait
+// Linger for the rest, and share one command.
+func TestEngineLingersOnlyWithCompany(t *testing.T) {
+	t.Run("one at a time", func(t *testing.T) {
+		g := newGatedRunner(t)
+		e := NewEngine(g, ScopeSystem, false)
+		e.Linger = time.Hour
+		slept := recordSleeps(e)
+		clock := time.Now()
+		e.now = func() time.Time { return clock }
+		g.letThrough(10)
+		for i := 0; i < 3; i++ {
+			if res := e.Mask(context.Background(), fmt.Sprintf("u%d.service", i), Persistent, false); res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			clock = clock.Add(DefaultCompanyWindow) // the next arrives no sooner
+		}
+		if len(*slept) != 0 || len(g.calls) != 3 {
+			t.Errorf("waited %v in %d commands; want no wait, one command a write", *slept, len(g.calls))
+		}
+	})
+	t.Run("a burst", func(t *testing.T) {
+		g := newGatedRunner(t)
+		e := NewEngine(g, ScopeSystem, false)
+		e.Linger = 200 * time.Millisecond
+		slept := recordSleeps(e)
+		var wg sync.WaitGroup
+		mask := func(name string) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = e.Mask(context.Background(), name, Persistent, false)
+			}()
+		}
+		mask("first.service")
+		<-g.started // the first runs alone, at once
+		for i := 0; i < 3; i++ {
+			mask(fmt.Sprintf("u%d.service", i))
+		}
+		waitQueued(t, e, 3)
+		g.letThrough(10)
+		wg.Wait()
+		if len(g.calls) != 2 || len(g.calls[0].ops) != 1 || len(g.calls[1].ops) != 3 {
+			t.Errorf("commands %v, want the first alone and the three that came while it ran in one", g.calls)
+		}
+		if !slices.Equal(*slept, []time.Duration{e.Linger}) {
+			t.Errorf("waited %v, want one Linger, before the second command", *slept)
+		}
+	})
+	t.Run("close behind another", func(t *testing.T) {
+		g := newGatedRunner(t)
+		e := NewEngine(g, ScopeSystem, false)
+		slept := recordSleeps(e)
+		clock := time.Now()
+		e.now = func() time.Time { return clock }
+		g.letThrough(10)
+		if _, err := e.State(context.Background(), "a.service"); err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(e.CompanyWindow - time.Millisecond)
+		_ = e.Mask(context.Background(), "a.service", Persistent, false)
+		if !slices.Equal(*slept, []time.Duration{e.Linger}) {
+			t.Errorf("waited %v, want one Linger for a write right behind a read", *slept)
+		}
+	})
 }
 
 // The Engine runs the batch through sudo when it was made with sudo, and
@@ -663,6 +731,7 @@ func TestEngineRereadsAfterALostBatch(t *testing.T) {
 			}, applied: map[string]bool{"done.service": true, "gone.service": true}}
 			e := newTestEngine(l)
 			e.Linger = 300 * time.Millisecond
+			expectCompany(e)
 			results := make([]OpResult, len(ops))
 			var wg sync.WaitGroup
 			for i, op := range ops {
