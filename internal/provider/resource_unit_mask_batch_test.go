@@ -74,7 +74,7 @@ resource "systemd_unit_mask" "test" {
 	withIdle := append(append([]string{}, units...), "tfacc-idle.service")
 	all := append(append([]string{}, withIdle...), "tfacc-running.service")
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
 			checkHostMask(env, h, units[0], false, false),

@@ -44,6 +44,7 @@ func (w *cliWorkspace) write(rel, content string) {
 // afterwards; the plan after it is empty.
 func TestAccUnitMask_refactorKeepsMask(t *testing.T) {
 	env := testAccPreCheck(t, 1)
+	t.Parallel() // its units are its own
 	h := env.Hosts[0]
 	provider := providerBlock(env, h)
 	mask := func(label, name string) string {
@@ -109,7 +110,7 @@ func TestAccUnitMask_runtimeUnderUnitFile(t *testing.T) {
 	})
 	config := providerBlock(env, h) + fmt.Sprintf("resource \"systemd_unit_mask\" \"m\" {\n  name    = %s\n  runtime = true\n}\n", hclString(name))
 	dataConfig := providerBlock(env, h) + unitData("u", name)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

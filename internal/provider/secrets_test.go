@@ -51,6 +51,7 @@ func TestSecretAttributesAreSensitive(t *testing.T) {
 // output or its whole log.
 func TestAccSecrets_neverLogged(t *testing.T) {
 	env := testAccPreCheck(t, 1)
+	t.Parallel() // its unit, key and logs are its own
 	h := env.Hosts[0]
 	dir := t.TempDir()
 	// The harness key, encrypted with a passphrase.
