@@ -2,7 +2,10 @@ module github.com/systemd-tf/terraform-provider-systemd/tools
 
 go 1.26.8
 
-require github.com/hashicorp/terraform-plugin-docs v0.25.0
+require (
+	github.com/hashicorp/terraform-plugin-docs v0.25.0
+	golang.org/x/mod v0.35.0
+)
 
 require (
 	github.com/BurntSushi/toml v1.2.1 // indirect
@@ -45,7 +48,6 @@ require (
 	go.abhg.dev/goldmark/frontmatter v0.2.0 // indirect
 	golang.org/x/crypto v0.45.0 // indirect
 	golang.org/x/exp v0.0.0-20230626212559-97b1e661b5df // indirect
-	golang.org/x/mod v0.35.0 // indirect
 	golang.org/x/sys v0.42.0 // indirect
 	golang.org/x/text v0.36.0 // indirect
 	gopkg.in/yaml.v2 v2.3.0 // indirect
