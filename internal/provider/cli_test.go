@@ -37,7 +37,9 @@ var (
 func builtProvider(t *testing.T) string {
 	t.Helper()
 	providerBuild.Do(func() {
-		providerBuildDir, providerBuildErr = os.MkdirTemp("", "terraform-provider-systemd-test-")
+		// Not t.TempDir: the binary serves every later test too, and t's
+		// directory would be removed when the first of them ends.
+		providerBuildDir, providerBuildErr = os.MkdirTemp("", "terraform-provider-systemd-test-") //nolint:usetesting // shared across tests, see above
 		if providerBuildErr == nil {
 			cmd := exec.Command("go", "build", "-o", filepath.Join(providerBuildDir, "terraform-provider-systemd"), "../..")
 			providerBuildText, providerBuildErr = cmd.CombinedOutput()

@@ -11,7 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 )
 
-// functionOutputs is a configuration of one output per call, named o0, o1…
+// functionOutputs is a configuration of one output per call, named o0, o1
+// and so on.
 func functionOutputs(calls ...string) string {
 	var b strings.Builder
 	for i, call := range calls {

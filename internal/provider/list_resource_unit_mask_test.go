@@ -16,8 +16,8 @@ import (
 )
 
 // listMasks runs the list resource against host with the given config
-// (host and scope, "" for null), and returns its results.
-func listMasks(t *testing.T, host *systemdtest.Host, cfgHost, cfgScope string, include bool, limit int64) []list.ListResult {
+// (host, "" for null; scope null), and returns its results.
+func listMasks(t *testing.T, host *systemdtest.Host, cfgHost string, include bool, limit int64) []list.ListResult {
 	t.Helper()
 	ctx := context.Background()
 	lr := &unitMaskListResource{data: fakeResource(host).data}
@@ -30,7 +30,7 @@ func listMasks(t *testing.T, host *systemdtest.Host, cfgHost, cfgScope string, i
 		return tftypes.NewValue(tftypes.String, s)
 	}
 	cfg := tfsdk.Config{Schema: schemaResp.Schema, Raw: tftypes.NewValue(schemaResp.Schema.Type().TerraformType(ctx),
-		map[string]tftypes.Value{"host": str(cfgHost), "scope": str(cfgScope)})}
+		map[string]tftypes.Value{"host": str(cfgHost), "scope": tftypes.NewValue(tftypes.String, nil)})}
 	sch, _ := resourceSchema(t)
 	req := list.ListRequest{Config: cfg, IncludeResource: include, Limit: limit, ResourceSchema: sch.Schema, ResourceIdentitySchema: unitMaskIdentitySchema()}
 	var stream list.ListResultsStream
@@ -70,7 +70,7 @@ func listHost() *systemdtest.Host {
 // identity and, asked for, the resource's attributes.
 func TestUnitMaskListFindsWhatAResourceCanManage(t *testing.T) {
 	host := listHost()
-	results := listMasks(t, host, "", "", true, 0)
+	results := listMasks(t, host, "", true, 0)
 	var got []string
 	for _, r := range results {
 		if r.Diagnostics.HasError() {
@@ -100,17 +100,17 @@ func TestUnitMaskListFindsWhatAResourceCanManage(t *testing.T) {
 // Another host is spelled as the list's config spells it, at its shortest;
 // identities alone come without attributes; the limit is kept.
 func TestUnitMaskListOptions(t *testing.T) {
-	results := listMasks(t, listHost(), "web2:22", "", true, 0)
+	results := listMasks(t, listHost(), "web2:22", true, 0)
 	var m unitMaskModel
 	results[0].Resource.Get(context.Background(), &m)
 	if m.Host.String() != `"web2"` || m.ID.ValueString() != "web2:22/both.service" {
 		t.Errorf("another host: host %s, id %s", m.Host, m.ID)
 	}
-	results = listMasks(t, listHost(), "", "", false, 0)
+	results = listMasks(t, listHost(), "", false, 0)
 	if len(results) != 4 || !results[0].Resource.Raw.IsNull() || results[0].Identity.Raw.IsNull() {
 		t.Errorf("without include_resource: %d results, resource %v", len(results), results[0].Resource.Raw)
 	}
-	if results = listMasks(t, listHost(), "", "", false, 2); len(results) != 2 {
+	if results = listMasks(t, listHost(), "", false, 2); len(results) != 2 {
 		t.Errorf("limit 2: %d results", len(results))
 	}
 }
@@ -119,7 +119,7 @@ func TestUnitMaskListOptions(t *testing.T) {
 func TestUnitMaskListUnreachable(t *testing.T) {
 	host := listHost()
 	host.Fail = func(string) error { return errors.New("web1:22: cannot connect: connection refused") }
-	results := listMasks(t, host, "", "", true, 0)
+	results := listMasks(t, host, "", true, 0)
 	if len(results) != 1 || !hasDiag(results[0].Diagnostics, diag.SeverityError, "Unable to List Unit Masks") {
 		t.Fatalf("results %+v", results)
 	}

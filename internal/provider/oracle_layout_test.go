@@ -191,9 +191,9 @@ func (l *oracleLayout) addTemplate(key string, runtime bool, entries ...layoutEn
 }
 
 // addInstance is instance `instance` of template t.
-func (l *oracleLayout) addInstance(t *layoutUnit, instance string, runtime bool, entries ...layoutEntry) *layoutUnit {
+func (l *oracleLayout) addInstance(t *layoutUnit, instance string, runtime bool, entries ...layoutEntry) {
 	name := strings.TrimSuffix(t.name, "@.service") + "@" + instance + ".service"
-	return l.addNamed(t.key+"@"+instance, name, runtime, entries)
+	l.addNamed(t.key+"@"+instance, name, runtime, entries)
 }
 
 // generatedLayout is a random layout: plain units with 1–3 entries each in

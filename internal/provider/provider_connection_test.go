@@ -46,7 +46,7 @@ func clearConnectionEnv(t *testing.T) {
 // Configure does before building the SSH pool, on a configuration in which
 // the attributes of set have those values and every other one is null.
 // set["bastion"], when present, is a map of the block's attributes.
-func resolve(t *testing.T, set map[string]any) (*providerData, sshtransport.Config, diag.Diagnostics) {
+func resolve(t *testing.T, set map[string]any) (sshtransport.Config, diag.Diagnostics) {
 	t.Helper()
 	ctx := context.Background()
 	cfg := configValue(t, set)
@@ -55,8 +55,8 @@ func resolve(t *testing.T, set map[string]any) (*providerData, sshtransport.Conf
 	if diags.HasError() {
 		t.Fatalf("Get: %v", diags)
 	}
-	data, tc := resolveConnection(ctx, model, &diags)
-	return data, tc, diags
+	_, tc := resolveConnection(ctx, model, &diags)
+	return tc, diags
 }
 
 // configValue builds the provider configuration for set, like configure
@@ -80,7 +80,10 @@ func configValue(t *testing.T, set map[string]any) tfsdk.Config {
 			t.Fatalf("the provider has no attribute %q", name)
 		}
 		if block, ok := v.(map[string]any); ok {
-			bt := at.(tftypes.Object)
+			bt, ok := at.(tftypes.Object)
+			if !ok {
+				t.Fatalf("the provider's %s is not a block", name)
+			}
 			inner := map[string]tftypes.Value{}
 			for n, it := range bt.AttributeTypes {
 				inner[n] = tftypes.NewValue(it, nil)
@@ -191,7 +194,7 @@ func TestResolveBastion(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			_, tc, diags := resolve(t, tt.set)
+			tc, diags := resolve(t, tt.set)
 			if diags.HasError() {
 				t.Fatalf("diagnostics: %v", diags)
 			}
@@ -226,7 +229,7 @@ func TestResolveBastionErrors(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			_, _, diags := resolve(t, tt.set)
+			_, diags := resolve(t, tt.set)
 			errs := onBlockPath(diags, tt.attr)
 			if len(errs) != 1 {
 				t.Fatalf("diagnostics = %v, want one error on bastion.%s", diags, tt.attr)

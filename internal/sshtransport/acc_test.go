@@ -119,7 +119,7 @@ func TestAccPool_silentPath(t *testing.T) {
 		_, err = sshConnection(context.Background(), r)
 		elapsed := time.Since(start)
 		t.Logf("right after the path went silent, the next command failed in %s: %v", elapsed.Round(time.Millisecond), err)
-		he := wantHostError(t, err, "timeout", "opening an SSH session", "within 3s")
+		he := asHostError(t, err, "timeout", "opening an SSH session", "within 3s")
 		if !he.Transient {
 			t.Error("a session that never opened is not marked transient")
 		}

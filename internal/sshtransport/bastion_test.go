@@ -268,7 +268,7 @@ func TestPoolBastionErrors(t *testing.T) {
 				addr = tt.target
 			}
 			err := runTrue(newTestPool(t, cfg).Runner(addr))
-			he := wantHostError(t, err, tt.attribute, tt.mention...)
+			he := asHostError(t, err, tt.attribute, tt.mention...)
 			if he.Hop != tt.hop {
 				t.Errorf("Hop = %q, want %q (err: %v)", he.Hop, tt.hop, err)
 			}
@@ -304,7 +304,7 @@ func TestPoolBastionTimeouts(t *testing.T) {
 			start := time.Now()
 			err := runTrue(newTestPool(t, cfg).Runner(tt.target))
 			elapsed := time.Since(start)
-			he := wantHostError(t, err, "timeout", tt.mention)
+			he := asHostError(t, err, "timeout", tt.mention)
 			if he.Hop != tt.hop {
 				t.Errorf("Hop = %q, want %q", he.Hop, tt.hop)
 			}

@@ -85,7 +85,7 @@ func (c *pooledConn) dead() bool {
 // ends), and the pool dials a new one.
 func (c *pooledConn) discard() {
 	c.discarded.Store(true)
-	_ = c.Client.Close()
+	_ = c.Close()
 }
 
 // alive checks that the connection still answers before it is used: at

@@ -47,9 +47,10 @@ func knownLine(addr string, key ssh.PublicKey) string {
 }
 
 // check builds the callback for addr from cfg and runs it against key, as
-// the handshake would; it also returns what the callback left in its
+// the handshake would. It returns the host key algorithms that came with
+// the callback, the callback's error, and what the callback left in its
 // failure slot.
-func check(t *testing.T, cfg Config, addr string, key ssh.PublicKey) (err, failure error, algos []string) {
+func check(t *testing.T, cfg Config, addr string, key ssh.PublicKey) (algos []string, err, failure error) {
 	t.Helper()
 	hk, err := newHostKeys(cfg)
 	if err != nil {
@@ -69,10 +70,22 @@ func check(t *testing.T, cfg Config, addr string, key ssh.PublicKey) (err, failu
 		t.Fatal(err)
 	}
 	remote := &net.TCPAddr{IP: net.ParseIP(host), Port: n}
-	return cb(addr, remote, key), failure, algos
+	// The call comes first: it is what fills the failure slot.
+	err = cb(addr, remote, key)
+	return algos, err, failure
 }
 
-func wantHostKeyError(t *testing.T, err, failure error, changed bool, attribute string, mention ...string) *HostKeyError {
+// wantHostKeyError fails t unless err is a *HostKeyError, also left in the
+// failure slot, on attribute and changed or not as told, whose message
+// mentions each of mention.
+func wantHostKeyError(t *testing.T, err, failure error, changed bool, attribute string, mention ...string) {
+	t.Helper()
+	_ = asHostKeyError(t, err, failure, changed, attribute, mention...) // only the checks are wanted here
+}
+
+// asHostKeyError is wantHostKeyError returning the *HostKeyError, for
+// checks of its other fields.
+func asHostKeyError(t *testing.T, err, failure error, changed bool, attribute string, mention ...string) *HostKeyError {
 	t.Helper()
 	var he *HostKeyError
 	if !errors.As(err, &he) {
@@ -123,7 +136,7 @@ func TestHostKeysKnownHostsAccepts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
 			file := writeKnownHosts(t, tt.lines...)
-			err, failure, algos := check(t, Config{KnownHostsFile: file}, tt.addr, tt.key)
+			algos, err, failure := check(t, Config{KnownHostsFile: file}, tt.addr, tt.key)
 			if err != nil || failure != nil {
 				t.Fatalf("err = %v, failure = %v", err, failure)
 			}
@@ -138,8 +151,8 @@ func TestHostKeysUnknownHost(t *testing.T) {
 	key := newHostPublicKey(t)
 	// The file knows another port of the same address, which is another host.
 	file := writeKnownHosts(t, knownLine("127.0.0.1:2223", newHostPublicKey(t)))
-	err, failure, algos := check(t, Config{KnownHostsFile: file}, testAddr, key)
-	he := wantHostKeyError(t, err, failure, false, "known_hosts_file",
+	algos, err, failure := check(t, Config{KnownHostsFile: file}, testAddr, key)
+	he := asHostKeyError(t, err, failure, false, "known_hosts_file",
 		"host key", "unknown", "ssh-keyscan", "ssh-keyscan -p 2222 127.0.0.1", file, ssh.FingerprintSHA256(key), testAddr)
 	if he.Addr != testAddr || !bytes.Equal(he.Got.Marshal(), key.Marshal()) || len(he.Want) != 0 {
 		t.Errorf("HostKeyError = %+v", he)
@@ -152,8 +165,8 @@ func TestHostKeysUnknownHost(t *testing.T) {
 func TestHostKeysChangedKey(t *testing.T) {
 	old, presented := newHostPublicKey(t), newHostPublicKey(t)
 	file := writeKnownHosts(t, "# a comment", knownLine(testAddr, old))
-	err, failure, _ := check(t, Config{KnownHostsFile: file}, testAddr, presented)
-	he := wantHostKeyError(t, err, failure, true, "known_hosts_file",
+	_, err, failure := check(t, Config{KnownHostsFile: file}, testAddr, presented)
+	he := asHostKeyError(t, err, failure, true, "known_hosts_file",
 		"CHANGED", ssh.FingerprintSHA256(old), ssh.FingerprintSHA256(presented), file, "line 2")
 	if len(he.Want) != 1 {
 		t.Errorf("Want = %q, want the one key on record", he.Want)
@@ -168,7 +181,7 @@ func TestHostKeysChangedKey(t *testing.T) {
 func TestHostKeysChangedKeyPort22Hint(t *testing.T) {
 	old, presented := newHostPublicKey(t), newHostPublicKey(t)
 	file := writeKnownHosts(t, knownLine("web1:22", old))
-	err, failure, _ := check(t, Config{KnownHostsFile: file}, "web1:22", presented)
+	_, err, failure := check(t, Config{KnownHostsFile: file}, "web1:22", presented)
 	wantHostKeyError(t, err, failure, true, "known_hosts_file", "ssh-keygen -R 'web1' -f "+file, "ssh-keyscan -p 22 web1 >> "+file)
 }
 
@@ -176,15 +189,15 @@ func TestHostKeysChangedKeyType(t *testing.T) {
 	// An RSA key where an ed25519 one is on record is a change too.
 	old, presented := newHostPublicKey(t), sshPublic(t, getKeys(t).rsa)
 	file := writeKnownHosts(t, knownLine(testAddr, old))
-	err, failure, _ := check(t, Config{KnownHostsFile: file}, testAddr, presented)
+	_, err, failure := check(t, Config{KnownHostsFile: file}, testAddr, presented)
 	wantHostKeyError(t, err, failure, true, "known_hosts_file", ssh.FingerprintSHA256(old), ssh.FingerprintSHA256(presented))
 }
 
 func TestHostKeysMissingFile(t *testing.T) {
 	key := newHostPublicKey(t)
 	file := filepath.Join(t.TempDir(), "nope", "known_hosts")
-	err, failure, algos := check(t, Config{KnownHostsFile: file}, testAddr, key)
-	he := wantHostKeyError(t, err, failure, false, "known_hosts_file", "unknown", file, "does not exist", ssh.FingerprintSHA256(key))
+	algos, err, failure := check(t, Config{KnownHostsFile: file}, testAddr, key)
+	he := asHostKeyError(t, err, failure, false, "known_hosts_file", "unknown", file, "does not exist", ssh.FingerprintSHA256(key))
 	// The hint stays a runnable command.
 	if !strings.Contains(he.Error(), "ssh-keyscan -p 2222 127.0.0.1 >> "+file+"`") {
 		t.Errorf("hint is not a runnable command: %q", he.Error())
@@ -247,7 +260,7 @@ func TestHostKeysPinned(t *testing.T) {
 	authorized := func(k ssh.PublicKey) string { return string(ssh.MarshalAuthorizedKey(k)) }
 
 	t.Run("match", func(t *testing.T) {
-		err, failure, algos := check(t, Config{HostKey: authorized(pinned), KnownHostsFile: file}, testAddr, pinned)
+		algos, err, failure := check(t, Config{HostKey: authorized(pinned), KnownHostsFile: file}, testAddr, pinned)
 		if err != nil || failure != nil {
 			t.Fatalf("err = %v, failure = %v", err, failure)
 		}
@@ -256,8 +269,8 @@ func TestHostKeysPinned(t *testing.T) {
 		}
 	})
 	t.Run("mismatch", func(t *testing.T) {
-		err, failure, _ := check(t, Config{HostKey: authorized(pinned), KnownHostsFile: file}, testAddr, presented)
-		he := wantHostKeyError(t, err, failure, true, "host_key",
+		_, err, failure := check(t, Config{HostKey: authorized(pinned), KnownHostsFile: file}, testAddr, presented)
+		he := asHostKeyError(t, err, failure, true, "host_key",
 			"CHANGED", "host_key", ssh.FingerprintSHA256(pinned), ssh.FingerprintSHA256(presented))
 		if he.Source != "host_key" {
 			t.Errorf("Source = %q", he.Source)
@@ -268,7 +281,7 @@ func TestHostKeysPinned(t *testing.T) {
 		}
 	})
 	t.Run("rsa", func(t *testing.T) {
-		err, failure, algos := check(t, Config{HostKey: authorized(rsaKey)}, testAddr, rsaKey)
+		algos, err, failure := check(t, Config{HostKey: authorized(rsaKey)}, testAddr, rsaKey)
 		if err != nil || failure != nil {
 			t.Fatalf("err = %v, failure = %v", err, failure)
 		}
@@ -279,7 +292,7 @@ func TestHostKeysPinned(t *testing.T) {
 		}
 	})
 	t.Run("other type", func(t *testing.T) {
-		err, failure, _ := check(t, Config{HostKey: authorized(pinned)}, testAddr, rsaKey)
+		_, err, failure := check(t, Config{HostKey: authorized(pinned)}, testAddr, rsaKey)
 		wantHostKeyError(t, err, failure, true, "host_key", ssh.FingerprintSHA256(pinned), ssh.FingerprintSHA256(rsaKey))
 	})
 }
@@ -289,7 +302,7 @@ func TestHostKeysInsecure(t *testing.T) {
 	// and a missing file; the provider warns about it.
 	pinned := string(ssh.MarshalAuthorizedKey(newHostPublicKey(t)))
 	cfg := Config{InsecureIgnoreHostKey: true, HostKey: pinned, KnownHostsFile: filepath.Join(t.TempDir(), "none")}
-	err, failure, algos := check(t, cfg, testAddr, newHostPublicKey(t))
+	algos, err, failure := check(t, cfg, testAddr, newHostPublicKey(t))
 	if err != nil || failure != nil || algos != nil {
 		t.Errorf("err = %v, failure = %v, algorithms = %q", err, failure, algos)
 	}

@@ -212,7 +212,7 @@ func TestPoolSessionOpenTimeout(t *testing.T) {
 	start := time.Now()
 	_, err := r.Run(context.Background(), systemd.Command{Argv: []string{"systemctl", "mask", "--", "x.service"}})
 	elapsed := time.Since(start)
-	he := wantHostError(t, err, "timeout", "opening an SSH session", "systemctl mask -- x.service", "within 2s")
+	he := asHostError(t, err, "timeout", "opening an SSH session", "systemctl mask -- x.service", "within 2s")
 	if !he.Transient {
 		t.Error("a session that never opened is not marked transient")
 	}

@@ -335,7 +335,16 @@ func newTestPool(t *testing.T, cfg Config) *Pool {
 	return p
 }
 
-func wantHostError(t *testing.T, err error, attribute string, mention ...string) *HostError {
+// wantHostError fails t unless err is a *HostError about attribute whose
+// message mentions each of mention.
+func wantHostError(t *testing.T, err error, attribute string, mention ...string) {
+	t.Helper()
+	_ = asHostError(t, err, attribute, mention...) // only the checks are wanted here
+}
+
+// asHostError is wantHostError returning the *HostError, for checks of
+// its other fields.
+func asHostError(t *testing.T, err error, attribute string, mention ...string) *HostError {
 	t.Helper()
 	var he *HostError
 	if !errors.As(err, &he) {

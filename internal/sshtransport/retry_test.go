@@ -46,7 +46,7 @@ func TestRunRetriesAreBounded(t *testing.T) {
 	start := time.Now()
 	_, err := newTestPool(t, cfg).Runner(addr).Run(context.Background(), systemd.Command{Argv: []string{"true"}})
 	elapsed := time.Since(start)
-	he := wantHostError(t, err, "host", "cannot connect", addr, "tries")
+	he := asHostError(t, err, "host", "cannot connect", addr, "tries")
 	if !he.Transient {
 		t.Error("a refused connection is not marked transient")
 	}

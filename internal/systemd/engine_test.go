@@ -13,7 +13,8 @@ import (
 )
 
 // batchCall is a batch command's arguments read back from its argv:
-// sh -c SCRIPT systemd-tf batch SCOPE SUDO SWEEP [WORD NAME]…
+//
+//	sh -c SCRIPT systemd-tf batch SCOPE SUDO SWEEP [WORD NAME]…
 type batchCall struct {
 	ops   []Op
 	sweep bool

@@ -200,9 +200,9 @@ func withStderr(err error, stderr string) error {
 
 // excerpt shortens text from a host for an error message.
 func excerpt(s string) string {
-	const max = 300
-	if len(s) <= max {
+	const maxLen = 300
+	if len(s) <= maxLen {
 		return s
 	}
-	return s[:max] + "…"
+	return s[:maxLen] + "…"
 }

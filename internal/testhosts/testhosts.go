@@ -126,17 +126,21 @@ func (e Env) RunAs(h Host, user, command string) (stdout, stderr string, err err
 		user+"@"+h.IP, command)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	done := make(chan error, 1)
 	if err := cmd.Start(); err != nil {
 		return "", "", err
 	}
-	go func() { done <- cmd.Wait() }()
+	var waitErr error
+	exited := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	select {
-	case err = <-done:
+	case <-exited:
+		err = waitErr
 	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Kill()
 		err = fmt.Errorf("ssh %s %q: no answer in 60 s", h.Addr, command)
-		<-done
+		// Wait for out and errOut to be complete; the killed ssh's exit
+		// status says no more than err.
+		<-exited
 	}
 	return out.String(), errOut.String(), err
 }
