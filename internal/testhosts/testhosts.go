@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -118,12 +119,22 @@ func (e Env) Run(h Host, command string) (stdout, stderr string, err error) {
 }
 
 // RunAs is Run as another user.
+//
+// The commands of one user on one host share an OpenSSH master connection
+// (ControlMaster), as an operator's ssh would: a login per command cost
+// the hosts more CPU (sshd, PAM, logind and PID 1 making a session scope)
+// than everything the provider does there. A master lost with its host
+// (a reboot, sshd killed) is replaced by the next command.
 func (e Env) RunAs(h Host, user, command string) (stdout, stderr string, err error) {
-	cmd := exec.Command("ssh",
-		"-i", e.KeyFile, "-p", strconv.Itoa(h.Port),
-		"-o", "UserKnownHostsFile="+e.KnownHostsFile, "-o", "StrictHostKeyChecking=yes",
-		"-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
-		user+"@"+h.IP, command)
+	args := []string{"-i", e.KeyFile, "-p", strconv.Itoa(h.Port),
+		"-o", "UserKnownHostsFile=" + e.KnownHostsFile, "-o", "StrictHostKeyChecking=yes",
+		"-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"}
+	if e.StateDir != "" {
+		// The hosts' state directory goes with them, and so do the
+		// masters, whose connections end when the hosts stop.
+		args = append(args, "-o", "ControlMaster=auto", "-o", "ControlPath="+filepath.Join(e.StateDir, "cm-%p-%r"), "-o", "ControlPersist=10")
+	}
+	cmd := exec.Command("ssh", append(args, user+"@"+h.IP, command)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Start(); err != nil {
