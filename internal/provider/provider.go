@@ -80,7 +80,7 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"host": schema.StringAttribute{
 				MarkdownDescription: "Host to connect to when a resource names none: a DNS name, an IPv4 address, or an IPv6 address in brackets (`[2001:db8::1]`). Give the port with `port`." + envNote(envHost),
 				Optional:            true,
-				Validators:          []validator.String{providerHostValidator{}},
+				Validators:          []validator.String{providerHostValidator()},
 			},
 			"port": schema.Int64Attribute{
 				MarkdownDescription: "SSH port (1-65535), for the provider's `host` and for resource hosts written without a port. Defaults to `22`." + envNote(envPort),
@@ -161,7 +161,7 @@ func bastionBlock() schema.SingleNestedBlock {
 				MarkdownDescription: "Bastion host: a DNS name, an IPv4 address, or an IPv6 address in brackets, without a port (give it with `port`). " +
 					"Required when the block is present, unless the environment variable is set." + envNote(envBastionHost),
 				Optional:   true,
-				Validators: []validator.String{bastionHostValidator{}},
+				Validators: []validator.String{bastionHostValidator()},
 			},
 			"port": schema.Int64Attribute{
 				MarkdownDescription: "SSH port of the bastion (1-65535). Defaults to `22`." + envNote(envBastionPort),
@@ -218,40 +218,6 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	data.host = (&engineSet{runner: pool.Runner, sudo: tc.UsesSudo()}).host
 	resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
-}
-
-// bastionHostValidator accepts a bastion host without a port: the block has
-// `port` for that.
-type bastionHostValidator struct{}
-
-var _ validator.String = bastionHostValidator{}
-
-func (bastionHostValidator) Description(context.Context) string {
-	return "must be a host name or address without a port"
-}
-
-func (v bastionHostValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (bastionHostValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := checkBastionHost(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Bastion Host", fmt.Sprintf("Attribute %s %s.", req.Path, err))
-	}
-}
-
-func checkBastionHost(s string) error {
-	_, hasPort, err := sshtransport.SplitAddress(s, defaultPort)
-	if err != nil {
-		return fmt.Errorf("must be a host name or address (IPv6 in brackets): %w", err)
-	}
-	if hasPort {
-		return fmt.Errorf("must not carry a port (%q): set bastion.port instead", s)
-	}
-	return nil
 }
 
 func (p *systemdProvider) Resources(_ context.Context) []func() resource.Resource {
