@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -140,21 +138,4 @@ func (d *maskedUnitsDataSource) Read(ctx context.Context, req datasource.ReadReq
 	state.Units, diags = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: maskedUnitAttrTypes}, models)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-}
-
-// listDetail explains a failed listing: a heading of its own over
-// operationDetail's explanation of the error and what to do.
-func listDetail(t maskTarget, err error) string {
-	what := "system units"
-	switch t.scope {
-	case systemd.ScopeGlobal:
-		what = "global user units"
-	case systemd.ScopeUser:
-		what = "user units of " + t.user
-	}
-	detail := operationDetail("Listing", t, err)
-	if _, why, ok := strings.Cut(detail, "\n\n"); ok {
-		detail = why
-	}
-	return fmt.Sprintf("Listing the masked %s on %s failed.\n\n%s", what, t.addr, detail)
 }

@@ -26,9 +26,27 @@ func addConfigError(diags *diag.Diagnostics, err error) {
 }
 
 // operationDetail explains a failed operation on a unit: what was attempted
-// where, why it failed, and what to change.
+// where, then why it failed and what to change.
 func operationDetail(action string, target maskTarget, err error) string {
-	unit, addr := target.describe(), target.addr
+	return fmt.Sprintf("%s %s on %s failed.\n\n%s", action, target.describe(), target.addr, failureReason(target, err))
+}
+
+// listDetail explains a failed listing: what was listed where, then why it
+// failed and what to change.
+func listDetail(t maskTarget, err error) string {
+	what := "system units"
+	switch t.scope {
+	case systemd.ScopeGlobal:
+		what = "global user units"
+	case systemd.ScopeUser:
+		what = "user units of " + t.user
+	}
+	return fmt.Sprintf("Listing the masked %s on %s failed.\n\n%s", what, t.addr, failureReason(t, err))
+}
+
+// failureReason is the part of a failed operation's detail after its
+// heading: why the operation on target failed, and what to change.
+func failureReason(target maskTarget, err error) string {
 	var (
 		b        strings.Builder
 		hostKey  *sshtransport.HostKeyError
@@ -37,7 +55,6 @@ func operationDetail(action string, target maskTarget, err error) string {
 		conflict *systemd.UnitFileExistsError
 		command  *systemd.CommandError
 	)
-	fmt.Fprintf(&b, "%s %s on %s failed.\n\n", action, unit, addr)
 	switch {
 	case errors.As(err, &hostKey):
 		prefix := ""

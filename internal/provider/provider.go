@@ -5,58 +5,20 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/sshtransport"
-	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
-)
-
-// Defaults, applied in Configure: provider schemas take no Default.
-const (
-	defaultPort    = 22
-	defaultUser    = "root"
-	defaultTimeout = "30s"
-)
-
-// Environment variables that stand in for unset provider attributes.
-const (
-	envHost                  = "SYSTEMD_SSH_HOST"
-	envPort                  = "SYSTEMD_SSH_PORT"
-	envUser                  = "SYSTEMD_SSH_USER"
-	envPrivateKey            = "SYSTEMD_SSH_PRIVATE_KEY"
-	envPrivateKeyPassphrase  = "SYSTEMD_SSH_PRIVATE_KEY_PASSPHRASE"
-	envPassword              = "SYSTEMD_SSH_PASSWORD"
-	envAgent                 = "SYSTEMD_SSH_AGENT"
-	envKnownHostsFile        = "SYSTEMD_SSH_KNOWN_HOSTS_FILE"
-	envHostKey               = "SYSTEMD_SSH_HOST_KEY"
-	envInsecureIgnoreHostKey = "SYSTEMD_SSH_INSECURE_IGNORE_HOST_KEY"
-	envSudo                  = "SYSTEMD_SUDO"
-	envSudoPassword          = "SYSTEMD_SUDO_PASSWORD"
-	envTimeout               = "SYSTEMD_SSH_TIMEOUT"
-	envCertificate           = "SYSTEMD_SSH_CERTIFICATE"
-	envBastionHost           = "SYSTEMD_SSH_BASTION_HOST"
-	envBastionPort           = "SYSTEMD_SSH_BASTION_PORT"
-	envBastionUser           = "SYSTEMD_SSH_BASTION_USER"
 )
 
 var (
@@ -118,7 +80,7 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"host": schema.StringAttribute{
 				MarkdownDescription: "Host to connect to when a resource names none: a DNS name, an IPv4 address, or an IPv6 address in brackets (`[2001:db8::1]`). Give the port with `port`." + envNote(envHost),
 				Optional:            true,
-				Validators:          []validator.String{providerHostValidator{}},
+				Validators:          []validator.String{providerHostValidator()},
 			},
 			"port": schema.Int64Attribute{
 				MarkdownDescription: "SSH port (1-65535), for the provider's `host` and for resource hosts written without a port. Defaults to `22`." + envNote(envPort),
@@ -199,7 +161,7 @@ func bastionBlock() schema.SingleNestedBlock {
 				MarkdownDescription: "Bastion host: a DNS name, an IPv4 address, or an IPv6 address in brackets, without a port (give it with `port`). " +
 					"Required when the block is present, unless the environment variable is set." + envNote(envBastionHost),
 				Optional:   true,
-				Validators: []validator.String{bastionHostValidator{}},
+				Validators: []validator.String{bastionHostValidator()},
 			},
 			"port": schema.Int64Attribute{
 				MarkdownDescription: "SSH port of the bastion (1-65535). Defaults to `22`." + envNote(envBastionPort),
@@ -235,65 +197,6 @@ func bastionBlock() schema.SingleNestedBlock {
 	}
 }
 
-// providerData is what resources receive from Configure.
-type providerData struct {
-	// unknown is set while the provider's own configuration depends on
-	// values not yet known, so targets cannot be resolved during this plan.
-	unknown     bool
-	defaultHost string
-	port        int
-	// user is the login user: user-scope masks belong to it.
-	user string
-	// host is the one Host of an address ("HOST:PORT") and scope, shared by
-	// every resource and data source of this provider process, which is
-	// what coalesces their commands; Configure wires it to engines over the
-	// SSH pool, unit tests to in-memory hosts.
-	host func(addr string, scope systemd.Scope) systemd.Host
-}
-
-// providerDataOf is what Configure handed a resource, data source or list
-// resource: nil before the provider is configured.
-func providerDataOf(pd any, diags *diag.Diagnostics) *providerData {
-	if pd == nil {
-		return nil
-	}
-	data, ok := pd.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T", pd))
-		return nil
-	}
-	return data
-}
-
-// engineSet holds the one Engine of each host and scope in this provider
-// process.
-type engineSet struct {
-	runner func(addr string) systemd.Runner
-	sudo   bool
-	mu     sync.Mutex
-	m      map[engineKey]*systemd.Engine
-}
-
-type engineKey struct {
-	addr  string
-	scope systemd.Scope
-}
-
-func (set *engineSet) host(addr string, scope systemd.Scope) systemd.Host {
-	set.mu.Lock()
-	defer set.mu.Unlock()
-	k := engineKey{addr, scope}
-	e, ok := set.m[k]
-	if !ok {
-		if set.m == nil {
-			set.m = map[engineKey]*systemd.Engine{}
-		}
-		e = systemd.NewEngine(set.runner(addr), scope, set.sudo)
-		set.m[k] = e
-	}
-	return e
-}
-
 func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -317,222 +220,6 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 	resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
 }
 
-// resolveConnection applies the environment variables and the defaults to
-// the configuration: the targets, and the SSH transport's settings.
-func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagnostics) (*providerData, sshtransport.Config) {
-	var bastion *bastionModel
-	if !cfg.Bastion.IsNull() && !cfg.Bastion.IsUnknown() {
-		bastion = &bastionModel{}
-		diags.Append(cfg.Bastion.As(ctx, bastion, basetypes.ObjectAsOptions{})...)
-		if diags.HasError() {
-			return nil, sshtransport.Config{}
-		}
-	}
-	if anyUnknown(cfg.Host, cfg.Port, cfg.User, cfg.PrivateKey, cfg.PrivateKeyPassphrase, cfg.Password, cfg.Agent,
-		cfg.KnownHostsFile, cfg.HostKey, cfg.InsecureIgnoreHostKey, cfg.Sudo, cfg.SudoPassword, cfg.Timeout,
-		cfg.Certificate, cfg.Bastion) ||
-		bastion != nil && anyUnknown(bastion.Host, bastion.Port, bastion.User, bastion.PrivateKey, bastion.Password,
-			bastion.KnownHostsFile, bastion.HostKey) {
-		return &providerData{unknown: true}, sshtransport.Config{}
-	}
-
-	str := func(v types.String, env, def string) string {
-		if !v.IsNull() {
-			return v.ValueString()
-		}
-		if e, ok := os.LookupEnv(env); ok && e != "" {
-			return e
-		}
-		return def
-	}
-	boolean := func(attr string, v types.Bool, env string, def bool) bool {
-		if !v.IsNull() {
-			return v.ValueBool()
-		}
-		if e, ok := os.LookupEnv(env); ok && e != "" {
-			b, err := strconv.ParseBool(e)
-			if err != nil {
-				diags.AddAttributeError(path.Root(attr), "Invalid Environment Variable",
-					fmt.Sprintf("%s=%q is not a boolean: use true or false (it stands in for the provider's `%s`).", env, e, attr))
-			}
-			return b
-		}
-		return def
-	}
-	port := func(attr path.Path, v types.Int64, env string) int {
-		if !v.IsNull() {
-			return int(v.ValueInt64())
-		}
-		e := os.Getenv(env)
-		if e == "" {
-			return defaultPort
-		}
-		n, err := strconv.Atoi(e)
-		if err != nil || n < 1 || n > 65535 {
-			diags.AddAttributeError(attr, "Invalid Environment Variable",
-				fmt.Sprintf("%s=%q is not a port number (1-65535); it stands in for the provider's `%s`.", env, e, attr))
-		}
-		return n
-	}
-
-	data := &providerData{defaultHost: str(cfg.Host, envHost, ""), port: port(path.Root("port"), cfg.Port, envPort)}
-	if data.defaultHost != "" && cfg.Host.IsNull() {
-		if err := checkProviderHost(data.defaultHost); err != nil {
-			diags.AddAttributeError(path.Root("host"), "Invalid Environment Variable", fmt.Sprintf("%s: %s", envHost, err))
-		}
-	}
-
-	timeoutText := str(cfg.Timeout, envTimeout, defaultTimeout)
-	timeout, err := parseTimeout(timeoutText)
-	if err != nil {
-		diags.AddAttributeError(path.Root("timeout"), "Invalid Timeout", err.Error())
-	}
-
-	tc := sshtransport.Config{
-		User:                  str(cfg.User, envUser, defaultUser),
-		PrivateKey:            str(cfg.PrivateKey, envPrivateKey, ""),
-		PrivateKeyPassphrase:  str(cfg.PrivateKeyPassphrase, envPrivateKeyPassphrase, ""),
-		Certificate:           str(cfg.Certificate, envCertificate, ""),
-		Password:              str(cfg.Password, envPassword, ""),
-		AgentSocket:           os.Getenv("SSH_AUTH_SOCK"),
-		KnownHostsFile:        expandHome(str(cfg.KnownHostsFile, envKnownHostsFile, "")),
-		HostKey:               str(cfg.HostKey, envHostKey, ""),
-		InsecureIgnoreHostKey: boolean("insecure_ignore_host_key", cfg.InsecureIgnoreHostKey, envInsecureIgnoreHostKey, false),
-		SudoPassword:          str(cfg.SudoPassword, envSudoPassword, ""),
-		Timeout:               timeout,
-	}
-	data.user = tc.User
-	tc.Agent = boolean("agent", cfg.Agent, envAgent, tc.AgentSocket != "" && tc.PrivateKey == "" && tc.Password == "")
-	tc.Sudo = boolean("sudo", cfg.Sudo, envSudo, false) || tc.SudoPassword != ""
-	tc.Bastion = resolveBastion(bastion, tc, str, port, diags)
-	if diags.HasError() {
-		return data, tc
-	}
-
-	if tc.InsecureIgnoreHostKey && tc.HostKey != "" {
-		diags.AddAttributeError(path.Root("insecure_ignore_host_key"), "Conflicting Host Key Settings",
-			"insecure_ignore_host_key is true and host_key pins a key: remove one of them (keep host_key to verify the host).")
-		return data, tc
-	}
-	if tc.InsecureIgnoreHostKey {
-		hosts := "the hosts"
-		if tc.Bastion != nil && tc.Bastion.InsecureIgnoreHostKey {
-			hosts = "the hosts and the bastion"
-		}
-		diags.AddAttributeWarning(path.Root("insecure_ignore_host_key"), "Host Keys Are Not Verified",
-			"insecure_ignore_host_key is true: this provider accepts any SSH host key, so anyone able to intercept "+
-				"the connection can impersonate "+hosts+" and receive the credentials and commands. Use "+
-				"known_hosts_file or host_key instead.")
-	}
-	return data, tc
-}
-
-// resolveBastion applies the bastion's defaults: the environment for host,
-// port and user, then the targets' settings. It returns nil without a
-// bastion.
-func resolveBastion(b *bastionModel, tc sshtransport.Config, str func(types.String, string, string) string,
-	port func(path.Path, types.Int64, string) int, diags *diag.Diagnostics) *sshtransport.Bastion {
-	attr := func(name string) path.Path { return path.Root("bastion").AtName(name) }
-	if b == nil {
-		// The environment alone can turn the bastion on.
-		b = &bastionModel{}
-		if os.Getenv(envBastionHost) == "" {
-			return nil
-		}
-	}
-	host := str(b.Host, envBastionHost, "")
-	if host == "" && b.Host.IsNull() {
-		diags.AddAttributeError(attr("host"), "Missing Bastion Host",
-			"The bastion block needs `host` (or the environment variable "+envBastionHost+"): the address of the jump host to connect through.")
-		return nil
-	}
-	if b.Host.IsNull() {
-		if err := checkBastionHost(host); err != nil {
-			diags.AddAttributeError(attr("host"), "Invalid Environment Variable", fmt.Sprintf("%s: %s", envBastionHost, err))
-			return nil
-		}
-	}
-	addr, err := sshtransport.ParseAddress(host, port(attr("port"), b.Port, envBastionPort))
-	if err != nil {
-		diags.AddAttributeError(attr("host"), "Invalid Bastion Host", err.Error())
-		return nil
-	}
-	out := &sshtransport.Bastion{
-		Addr:                 addr,
-		User:                 str(b.User, envBastionUser, tc.User),
-		PrivateKey:           tc.PrivateKey,
-		PrivateKeyPassphrase: tc.PrivateKeyPassphrase,
-		Certificate:          tc.Certificate,
-		Password:             tc.Password,
-		Agent:                tc.Agent,
-		KnownHostsFile:       tc.KnownHostsFile,
-		HostKey:              b.HostKey.ValueString(),
-		// insecure_ignore_host_key covers the bastion unless the block says
-		// how to check its key.
-		InsecureIgnoreHostKey: tc.InsecureIgnoreHostKey && b.HostKey.IsNull() && b.KnownHostsFile.IsNull(),
-	}
-	if !b.PrivateKey.IsNull() {
-		// The targets' certificate is for the targets' key.
-		out.PrivateKey, out.Certificate = b.PrivateKey.ValueString(), ""
-	}
-	if !b.Password.IsNull() {
-		out.Password = b.Password.ValueString()
-	}
-	if !b.KnownHostsFile.IsNull() {
-		out.KnownHostsFile = expandHome(b.KnownHostsFile.ValueString())
-	}
-	return out
-}
-
-// addConnectionConfigError reports a configuration the SSH transport
-// refused, on the attribute that fixes it, inside the bastion block for
-// the bastion's own settings.
-func addConnectionConfigError(diags *diag.Diagnostics, err error) {
-	var ce *sshtransport.ConfigError
-	if errors.As(err, &ce) {
-		if name, ok := strings.CutPrefix(ce.Attribute, "bastion."); ok {
-			diags.AddAttributeError(path.Root("bastion").AtName(name), "Invalid SSH Configuration",
-				fmt.Sprintf("The provider's `%s`: %s.", ce.Attribute, ce.Err))
-			return
-		}
-	}
-	addConfigError(diags, err)
-}
-
-// bastionHostValidator accepts a bastion host without a port: the block has
-// `port` for that.
-type bastionHostValidator struct{}
-
-var _ validator.String = bastionHostValidator{}
-
-func (bastionHostValidator) Description(context.Context) string {
-	return "must be a host name or address without a port"
-}
-
-func (v bastionHostValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (bastionHostValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := checkBastionHost(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Bastion Host", fmt.Sprintf("Attribute %s %s.", req.Path, err))
-	}
-}
-
-func checkBastionHost(s string) error {
-	_, hasPort, err := sshtransport.SplitAddress(s, defaultPort)
-	if err != nil {
-		return fmt.Errorf("must be a host name or address (IPv6 in brackets): %w", err)
-	}
-	if hasPort {
-		return fmt.Errorf("must not carry a port (%q): set bastion.port instead", s)
-	}
-	return nil
-}
-
 func (p *systemdProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{NewUnitMaskResource}
 }
@@ -550,32 +237,4 @@ func (p *systemdProvider) DataSources(_ context.Context) []func() datasource.Dat
 // later): systemd-escape's unit names, computed without a host.
 func (p *systemdProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{NewUnitNameFunction, NewInstanceNameFunction}
-}
-
-func parseTimeout(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("`timeout` is %q: give a positive Go duration such as \"30s\" or \"2m\"", s)
-	}
-	return d, nil
-}
-
-func expandHome(p string) string {
-	if len(p) >= 2 && p[:2] == "~/" {
-		if home, err := os.UserHomeDir(); err == nil {
-			return home + p[1:]
-		}
-	}
-	return p
-}
-
-type unknowable interface{ IsUnknown() bool }
-
-func anyUnknown(vs ...unknowable) bool {
-	for _, v := range vs {
-		if v.IsUnknown() {
-			return true
-		}
-	}
-	return false
 }

@@ -53,36 +53,51 @@ func (hostValidator) ValidateString(_ context.Context, req validator.StringReque
 	}
 }
 
-// providerHostValidator accepts a host without a port: the provider has
-// `port` for that.
-type providerHostValidator struct{}
+// hostWithoutPortValidator accepts a host name or address without a port,
+// for a block that has a `port` of its own: the provider's and the
+// bastion's.
+type hostWithoutPortValidator struct {
+	summary string // of the diagnostic
+	port    string // the attribute that takes the port, as the detail names it
+}
 
-var _ validator.String = providerHostValidator{}
+var _ validator.String = hostWithoutPortValidator{}
 
-func (providerHostValidator) Description(context.Context) string {
+// providerHostValidator checks the provider's `host`.
+func providerHostValidator() hostWithoutPortValidator {
+	return hostWithoutPortValidator{summary: "Invalid Host", port: "the provider's `port`"}
+}
+
+// bastionHostValidator checks the bastion block's `host`.
+func bastionHostValidator() hostWithoutPortValidator {
+	return hostWithoutPortValidator{summary: "Invalid Bastion Host", port: "bastion.port"}
+}
+
+func (hostWithoutPortValidator) Description(context.Context) string {
 	return "must be a host name or address without a port"
 }
 
-func (v providerHostValidator) MarkdownDescription(ctx context.Context) string {
+func (v hostWithoutPortValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (providerHostValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v hostWithoutPortValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := checkProviderHost(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Host", fmt.Sprintf("Attribute %s %s.", req.Path, err))
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, fmt.Sprintf("Attribute %s %s.", req.Path, err))
 	}
 }
 
-func checkProviderHost(s string) error {
+// check is the rule, for a host that an environment variable gives too.
+func (v hostWithoutPortValidator) check(s string) error {
 	_, hasPort, err := sshtransport.SplitAddress(s, defaultPort)
 	if err != nil {
 		return fmt.Errorf("must be a host name or address (IPv6 in brackets): %w", err)
 	}
 	if hasPort {
-		return fmt.Errorf("must not carry a port (%q): set the provider's `port` instead", s)
+		return fmt.Errorf("must not carry a port (%q): set %s instead", s, v.port)
 	}
 	return nil
 }

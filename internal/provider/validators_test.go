@@ -43,14 +43,14 @@ func TestValidators(t *testing.T) {
 		{hostValidator{}, "host", "web1:0", []string{"1-65535"}},
 		{hostValidator{}, "host", "a b", []string{"HOST:PORT"}},
 
-		{providerHostValidator{}, "host", "web1", nil},
-		{providerHostValidator{}, "host", "[::1]", nil},
-		{providerHostValidator{}, "host", "10.0.0.1", nil},
+		{providerHostValidator(), "host", "web1", nil},
+		{providerHostValidator(), "host", "[::1]", nil},
+		{providerHostValidator(), "host", "10.0.0.1", nil},
 		// The provider has `port` for that.
-		{providerHostValidator{}, "host", "web1:22", []string{"must not carry a port", "`port`"}},
-		{providerHostValidator{}, "host", "[::1]:22", []string{"must not carry a port"}},
-		{providerHostValidator{}, "host", "::1", []string{"brackets"}},
-		{providerHostValidator{}, "host", "", []string{"empty"}},
+		{providerHostValidator(), "host", "web1:22", []string{"must not carry a port", "`port`"}},
+		{providerHostValidator(), "host", "[::1]:22", []string{"must not carry a port"}},
+		{providerHostValidator(), "host", "::1", []string{"brackets"}},
+		{providerHostValidator(), "host", "", []string{"empty"}},
 
 		{durationValidator{}, "timeout", "30s", nil},
 		{durationValidator{}, "timeout", "2m", nil},
@@ -96,7 +96,7 @@ func TestValidatorsNameTheAttribute(t *testing.T) {
 	}{
 		{unitNameValidator{}, "name", "bad"},
 		{hostValidator{}, "host", "a b"},
-		{providerHostValidator{}, "host", "h:1"},
+		{providerHostValidator(), "host", "h:1"},
 	} {
 		diags := validate(tt.v, tt.attr, types.StringValue(tt.value))
 		if len(diags) != 1 || !strings.Contains(diags[0].Detail(), "Attribute "+tt.attr+" ") {
@@ -107,7 +107,7 @@ func TestValidatorsNameTheAttribute(t *testing.T) {
 
 func TestValidatorsSkipNullAndUnknown(t *testing.T) {
 	// Unknown values are checked once known; null ones are optional.
-	for _, v := range []validator.String{unitNameValidator{}, hostValidator{}, providerHostValidator{}, durationValidator{}} {
+	for _, v := range []validator.String{unitNameValidator{}, hostValidator{}, providerHostValidator(), durationValidator{}} {
 		for _, value := range []types.String{types.StringNull(), types.StringUnknown()} {
 			if diags := validate(v, "x", value); len(diags) != 0 {
 				t.Errorf("%T(%v): %v", v, value, diags)

@@ -1,0 +1,69 @@
+package provider
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
+)
+
+// providerData is what resources receive from Configure.
+type providerData struct {
+	// unknown is set while the provider's own configuration depends on
+	// values not yet known, so targets cannot be resolved during this plan.
+	unknown     bool
+	defaultHost string
+	port        int
+	// user is the login user: user-scope masks belong to it.
+	user string
+	// host is the one Host of an address ("HOST:PORT") and scope, shared by
+	// every resource and data source of this provider process, which is
+	// what coalesces their commands; Configure wires it to engines over the
+	// SSH pool, unit tests to in-memory hosts.
+	host func(addr string, scope systemd.Scope) systemd.Host
+}
+
+// providerDataOf is what Configure handed a resource, data source or list
+// resource: nil before the provider is configured.
+func providerDataOf(pd any, diags *diag.Diagnostics) *providerData {
+	if pd == nil {
+		return nil
+	}
+	data, ok := pd.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T", pd))
+		return nil
+	}
+	return data
+}
+
+// engineSet holds the one Engine of each host and scope in this provider
+// process.
+type engineSet struct {
+	runner func(addr string) systemd.Runner
+	sudo   bool
+	mu     sync.Mutex
+	m      map[engineKey]*systemd.Engine
+}
+
+type engineKey struct {
+	addr  string
+	scope systemd.Scope
+}
+
+func (set *engineSet) host(addr string, scope systemd.Scope) systemd.Host {
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	k := engineKey{addr, scope}
+	e, ok := set.m[k]
+	if !ok {
+		if set.m == nil {
+			set.m = map[engineKey]*systemd.Engine{}
+		}
+		e = systemd.NewEngine(set.runner(addr), scope, set.sudo)
+		set.m[k] = e
+	}
+	return e
+}
