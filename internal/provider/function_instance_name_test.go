@@ -2,13 +2,8 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 )
 
 // TestFunctionInstanceName runs provider::systemd::instance_name through
@@ -25,20 +20,12 @@ func TestFunctionInstanceName(t *testing.T) {
 		{"x@.service", "--help", `x@\x2d\x2dhelp.service`},
 		{"a.b@.target", "..", `a.b@\x2e..target`},
 	}
-	var calls []string
-	var checks []statecheck.StateCheck
-	for i, tt := range tests {
+	var calls, wants []string
+	for _, tt := range tests {
 		calls = append(calls, fmt.Sprintf("provider::systemd::instance_name(%s, %s)", hclString(tt.template), hclString(tt.s)))
-		checks = append(checks, statecheck.ExpectKnownOutputValue(fmt.Sprintf("o%d", i), knownvalue.StringExact(tt.want)))
+		wants = append(wants, tt.want)
 	}
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   functionsVersionChecks,
-		Steps: []resource.TestStep{{
-			Config:            functionOutputs(calls...),
-			ConfigStateChecks: checks,
-		}},
-	})
+	testFunctionResults(t, calls, wants)
 }
 
 // TestFunctionInstanceName_refusals: each refusal is an error on the
@@ -55,16 +42,10 @@ func TestFunctionInstanceName_refusals(t *testing.T) {
 		{"getty@.service", "", `Invalid value for "string" parameter: the string is empty`},
 		{"getty@.service", strings.Repeat("y", 242), `Invalid value for "string" parameter: the string escapes to an instance of 242 bytes, so the unit name would be 256 bytes long`},
 	}
-	var steps []resource.TestStep
+	var calls, wants []string
 	for _, tt := range tests {
-		steps = append(steps, resource.TestStep{
-			Config:      functionOutputs(fmt.Sprintf("provider::systemd::instance_name(%s, %s)", hclString(tt.template), hclString(tt.s))),
-			ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(tt.want), " ", `\s+`)),
-		})
+		calls = append(calls, fmt.Sprintf("provider::systemd::instance_name(%s, %s)", hclString(tt.template), hclString(tt.s)))
+		wants = append(wants, tt.want)
 	}
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   functionsVersionChecks,
-		Steps:                    steps,
-	})
+	testFunctionRefusals(t, calls, wants)
 }

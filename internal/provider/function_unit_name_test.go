@@ -41,11 +41,21 @@ func TestFunctionUnitName(t *testing.T) {
 		// not as "e" and the three of U+0301 (systemd-escape's answer).
 		{"/e\u0301", "mount", `\xc3\xa9.mount`},
 	}
-	var calls []string
-	var checks []statecheck.StateCheck
-	for i, tt := range tests {
+	var calls, wants []string
+	for _, tt := range tests {
 		calls = append(calls, fmt.Sprintf("provider::systemd::unit_name(%s, %s)", hclString(tt.path), hclString(tt.suffix)))
-		checks = append(checks, statecheck.ExpectKnownOutputValue(fmt.Sprintf("o%d", i), knownvalue.StringExact(tt.want)))
+		wants = append(wants, tt.want)
+	}
+	testFunctionResults(t, calls, wants)
+}
+
+// testFunctionResults runs the calls through the CLI, in one configuration,
+// and checks each result.
+func testFunctionResults(t *testing.T, calls, wants []string) {
+	t.Helper()
+	var checks []statecheck.StateCheck
+	for i, want := range wants {
+		checks = append(checks, statecheck.ExpectKnownOutputValue(fmt.Sprintf("o%d", i), knownvalue.StringExact(want)))
 	}
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -74,11 +84,23 @@ func TestFunctionUnitName_refusals(t *testing.T) {
 		{"/" + strings.Repeat("x", 250), "mount", `Invalid value for "path" parameter: the unit name for this path would be 256 bytes long`},
 		{"/a\x00b", "mount", `Invalid value for "path" parameter: the path contains a NUL byte at byte 2`},
 	}
-	var steps []resource.TestStep
+	var calls, wants []string
 	for _, tt := range tests {
+		calls = append(calls, fmt.Sprintf("provider::systemd::unit_name(%s, %s)", hclString(tt.path), hclString(tt.suffix)))
+		wants = append(wants, tt.want)
+	}
+	testFunctionRefusals(t, calls, wants)
+}
+
+// testFunctionRefusals runs each call through the CLI on its own and checks
+// that it fails with its error, whose line breaks may fall anywhere.
+func testFunctionRefusals(t *testing.T, calls, wants []string) {
+	t.Helper()
+	var steps []resource.TestStep
+	for i, call := range calls {
 		steps = append(steps, resource.TestStep{
-			Config:      functionOutputs(fmt.Sprintf("provider::systemd::unit_name(%s, %s)", hclString(tt.path), hclString(tt.suffix))),
-			ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(tt.want), " ", `\s+`)),
+			Config:      functionOutputs(call),
+			ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(wants[i]), " ", `\s+`)),
 		})
 	}
 	resource.UnitTest(t, resource.TestCase{
