@@ -49,7 +49,7 @@ var _ Host = (*Engine)(nil)
 // Two resources of one run on the same unit and layer (a rename, a
 // for_each key change, a module move: one address destroyed, another
 // created) must leave it masked, whatever order they come in: an unmask of
-// a unit that this Engine has masked, or is masking in the same batch,
+// a unit that this Engine has masked, or is masking (queued, or running),
 // leaves the mask in place (OpResult.Kept); an unmask that came first is
 // undone by the mask that follows.
 type Engine struct {
@@ -92,8 +92,10 @@ type Engine struct {
 	known    map[string]MaskState
 	complete bool
 	knownAt  time.Time
-	// masked are the units and layers this Engine has masked.
-	masked map[claim]bool
+	// masked are the units and layers this Engine has masked, and masking
+	// the masks queued or running.
+	masked  map[claim]bool
+	masking map[claim]int
 }
 
 type claim struct {
@@ -118,7 +120,7 @@ const (
 // to the login user).
 func NewEngine(r Runner, s Scope, sudo bool) *Engine {
 	return &Engine{runner: r, scope: s, sudo: sudo, SweepReuse: DefaultSweepReuse, Linger: DefaultLinger, CompanyWindow: DefaultCompanyWindow,
-		MaxOps: 200, now: time.Now, sleep: time.Sleep, masked: map[claim]bool{}}
+		MaxOps: 200, now: time.Now, sleep: time.Sleep, masked: map[claim]bool{}, masking: map[claim]int{}}
 }
 
 type request struct {
@@ -140,21 +142,30 @@ type outcome struct {
 // there (by a link, or by an empty file) is left as it is. With stop it
 // also stops the unit (systemctl mask --now).
 func (b *Engine) Mask(ctx context.Context, name string, layer Layer, stop bool) OpResult {
+	c := claim{name, layer}
+	b.mu.Lock()
+	b.masking[c]++
+	b.mu.Unlock()
 	res := b.write(ctx, Op{Kind: OpMask, Name: name, Layer: layer, Now: stop})
-	if res.Err == nil || res.Applied {
-		b.mu.Lock()
-		b.masked[claim{name, layer}] = true
-		b.mu.Unlock()
+	b.mu.Lock()
+	if b.masking[c]--; b.masking[c] == 0 {
+		delete(b.masking, c)
 	}
+	if res.Err == nil || res.Applied {
+		b.masked[c] = true
+	}
+	b.mu.Unlock()
 	return res
 }
 
 // Unmask removes the mask of name in layer, and only that one. Unmasking a
 // unit that is not masked succeeds, as with systemctl. A unit this Engine
-// has masked in that layer keeps its mask (Kept).
+// has masked in that layer, or is masking (the mask queued, or in a batch
+// that is running), keeps its mask (Kept).
 func (b *Engine) Unmask(ctx context.Context, name string, layer Layer) OpResult {
+	c := claim{name, layer}
 	b.mu.Lock()
-	kept := b.masked[claim{name, layer}]
+	kept := b.masked[c] || b.masking[c] > 0
 	b.mu.Unlock()
 	if kept {
 		return OpResult{Kept: true}

@@ -670,6 +670,52 @@ func TestEngineMaskWinsInOneBatch(t *testing.T) {
 	}
 }
 
+// An unmask that arrives while the mask of the same unit and layer is in a
+// batch that is running (the first write of a burst runs at once) keeps the
+// mask, and is sent in no later batch: the unit ends masked.
+func TestEngineMaskInFlightWins(t *testing.T) {
+	g := newGatedRunner(t)
+	e := newTestEngine(g)
+	ctx := context.Background()
+	masked := make(chan OpResult, 1)
+	go func() { masked <- e.Mask(ctx, "a.service", Persistent, false) }()
+	<-g.started // the mask's batch is running
+	unmasked := make(chan OpResult, 1)
+	go func() { unmasked <- e.Unmask(ctx, "a.service", Persistent) }()
+	// It answers at once, or it has queued behind the running batch.
+	for answered := false; !answered; time.Sleep(time.Millisecond) {
+		select {
+		case r := <-unmasked:
+			if r != (OpResult{Kept: true}) {
+				t.Errorf("unmask during the mask's batch: %+v, want Kept", r)
+			}
+			answered = true
+		default:
+			e.mu.Lock()
+			queued := len(e.queue)
+			e.mu.Unlock()
+			if queued > 0 {
+				t.Error("the unmask queued behind the mask's batch, to run after it")
+				answered = true
+			}
+		}
+	}
+	g.letThrough(10)
+	if r := <-masked; r != (OpResult{}) {
+		t.Errorf("mask: %+v", r)
+	}
+	for _, c := range g.calls {
+		for _, op := range c.ops {
+			if op.Kind == OpUnmask {
+				t.Errorf("an unmask was sent: %+v", g.calls)
+			}
+		}
+	}
+	if st := g.host["a.service"]; !st.Masked(Persistent) {
+		t.Errorf("host: %+v, want the mask", st)
+	}
+}
+
 // lostErr is a transport error after which the command may have run.
 type lostErr struct{ mayHaveRun bool }
 
