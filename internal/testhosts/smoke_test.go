@@ -129,6 +129,13 @@ func TestAccTestHosts_sysopKeepsInstallClientSide(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
+	// Stopped once it runs: a stop while the start job is still queued
+	// cancels that job, and `start --wait` fails with "Job canceled".
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if out, _, _ := env.Run(h, "systemctl is-active "+unit); strings.TrimSpace(out) == "active" {
+			break
+		}
+	}
 	_, _, _ = env.Run(h, "systemctl stop "+unit)
 	if err := <-done; err != nil {
 		t.Fatalf("sysop: sudo -n systemctl start --wait %s: %v", unit, err)
