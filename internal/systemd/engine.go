@@ -85,8 +85,10 @@ type Engine struct {
 	queue   []*request
 	running bool
 	writes  int // queued or running ops
-	// lastArrival is when the last request arrived.
+	// lastArrival is when the last request arrived; outstanding counts the
+	// requests queued or in a running batch, not yet answered.
 	lastArrival time.Time
+	outstanding int
 	// known is what the last batch learnt: every unit after a sweep
 	// (complete), the ops' units after a write batch.
 	known    map[string]MaskState
@@ -223,8 +225,9 @@ func pick(all map[string]MaskState, names []string) map[string]MaskState {
 func (b *Engine) do(ctx context.Context, req *request) outcome {
 	b.mu.Lock()
 	now := b.now()
-	req.company = len(b.queue) > 0 || b.running || (!b.lastArrival.IsZero() && now.Sub(b.lastArrival) < b.CompanyWindow)
+	req.company = b.outstanding > 0 || (!b.lastArrival.IsZero() && now.Sub(b.lastArrival) < b.CompanyWindow)
 	b.lastArrival = now
+	b.outstanding++
 	b.queue = append(b.queue, req)
 	if req.op != nil {
 		b.writes++
@@ -242,6 +245,7 @@ func (b *Engine) do(ctx context.Context, req *request) outcome {
 	b.mu.Lock()
 	if i := slices.Index(b.queue, req); i >= 0 {
 		b.queue = slices.Delete(b.queue, i, i+1)
+		b.outstanding--
 		if req.op != nil {
 			b.writes--
 		}
@@ -327,6 +331,9 @@ func (b *Engine) run(ctx context.Context, batch []*request) {
 	}
 	b.mu.Lock()
 	b.writes -= len(batch) - countReads(batch)
+	// Answered from here on: a request that arrives after this one's
+	// answer (a serial run's next) arrives alone.
+	b.outstanding -= len(batch)
 	if err == nil {
 		b.known, b.complete, b.knownAt = res.States, sweep, b.now()
 	} else if len(ops) > 0 {
