@@ -152,6 +152,9 @@ type OpResult struct {
 	// Kept: an unmask that left the mask in place, because another resource
 	// of this provider process masks the same unit and layer.
 	Kept bool
+	// After is what the host holds for the unit once the op's batch ran,
+	// from the batch's own read-back; nil when that is not known.
+	After *MaskState
 }
 
 // BatchResult is the answer to BatchCommand(ops).

@@ -43,8 +43,9 @@ var _ Host = (*Engine)(nil)
 // and reads within SweepReuse of a sweep, with no write of this Engine
 // queued or running, are answered from it: a refresh reads a host once per
 // burst of reads, not once per unit. A batch of writes only reads back its
-// own units, which answers a read of them that follows (Delete's check of
-// the other layer) in the same way.
+// own units, and each op's result carries what it found for its unit
+// (OpResult.After), so that a write's own follow-up (Delete's check of the
+// other layer) needs no read of its own, whatever else is queued.
 //
 // Two resources of one run on the same unit and layer (a rename, a
 // for_each key change, a module move: one address destroyed, another
@@ -352,6 +353,8 @@ func (b *Engine) run(ctx context.Context, batch []*request) {
 			out = outcome{op: uncertain[opIndex[i]]}
 		case err == nil:
 			out.op = res.Ops[opIndex[i]]
+			st := res.State(req.op.Name)
+			out.op.After = &st
 		}
 		req.done <- out
 	}

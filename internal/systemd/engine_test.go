@@ -157,6 +157,9 @@ func (g *gatedRunner) letThrough(n int) {
 	}
 }
 
+// succeeded: the op did what it says, with nothing kept or left half done.
+func succeeded(r OpResult) bool { return r.Err == nil && !r.Applied && !r.Kept }
+
 func newTestEngine(r Runner) *Engine {
 	e := NewEngine(r, ScopeSystem, false)
 	e.Linger = 0
@@ -315,6 +318,38 @@ func TestEngineReadWaitsForQueuedWrite(t *testing.T) {
 		t.Errorf("read during a write saw %v, want the write's result", states)
 	}
 	<-done
+}
+
+// A write's result carries what its own batch read back for its unit, so
+// that a destroy's check of the other layer costs no sweep while the rest
+// of the destroy's unmasks are still queued.
+func TestEngineWriteCarriesItsReadBack(t *testing.T) {
+	g := newGatedRunner(t)
+	g.host["a.service"] = MaskState{Persistent: EntryNullLink, Runtime: EntryNullLink}
+	e := newTestEngine(g)
+	ctx := context.Background()
+	first := make(chan OpResult)
+	go func() { first <- e.Unmask(ctx, "a.service", Persistent) }()
+	<-g.started
+	second := make(chan OpResult)
+	go func() { second <- e.Unmask(ctx, "b.service", Persistent) }()
+	waitQueued(t, e, 1)
+	g.release <- struct{}{}
+	res := <-first
+	if res.Err != nil || res.After == nil {
+		t.Fatalf("unmask: %+v, want no error and the read-back", res)
+	}
+	if res.After.Masked(Persistent) || !res.After.Masked(Runtime) {
+		t.Errorf("read-back %+v: want the persistent mask gone and the runtime one left", *res.After)
+	}
+	<-g.started
+	g.release <- struct{}{}
+	if res := <-second; res.Err != nil || res.After == nil || res.After.Masked(Persistent) {
+		t.Errorf("second unmask: %+v", res)
+	}
+	if n := g.sweeps(); n != 0 {
+		t.Errorf("%d sweeps, want none: writes read back only their own units", n)
+	}
 }
 
 // A request withdrawn while queued never reaches the host; everything else
@@ -655,10 +690,10 @@ func TestEngineMaskWinsInOneBatch(t *testing.T) {
 	if r := results["unmask"]; r != (OpResult{Kept: true}) {
 		t.Errorf("unmask: %+v, want Kept", r)
 	}
-	if r := results["mask"]; r != (OpResult{}) {
+	if r := results["mask"]; !succeeded(r) {
 		t.Errorf("mask: %+v", r)
 	}
-	if r := results["unmask runtime"]; r != (OpResult{}) {
+	if r := results["unmask runtime"]; !succeeded(r) {
 		t.Errorf("unmask runtime: %+v", r)
 	}
 	if st := g.host["a.service"]; !st.Masked(Persistent) || st.Runtime != EntryNone {
@@ -701,7 +736,7 @@ func TestEngineMaskInFlightWins(t *testing.T) {
 		}
 	}
 	g.letThrough(10)
-	if r := <-masked; r != (OpResult{}) {
+	if r := <-masked; !succeeded(r) {
 		t.Errorf("mask: %+v", r)
 	}
 	for _, c := range g.calls {

@@ -146,7 +146,8 @@ func (h *Host) Mask(_ context.Context, name string, layer systemd.Layer, stop bo
 			&systemd.CommandError{Command: systemd.Command{Argv: []string{"systemctl", "stop", "--", name}}, ExitCode: 5,
 				Stderr: "Failed to stop " + name + ": Job failed."})}
 	}
-	return systemd.OpResult{}
+	st := h.state(name)
+	return systemd.OpResult{After: &st}
 }
 
 // Unmask implements systemd.Host.
@@ -163,7 +164,8 @@ func (h *Host) Unmask(_ context.Context, name string, layer systemd.Layer) syste
 	if p := LayerPath(layer, name); h.Entries[p].Masked() {
 		delete(h.Entries, p)
 	}
-	return systemd.OpResult{}
+	st := h.state(name)
+	return systemd.OpResult{After: &st}
 }
 
 // State implements systemd.Host.
