@@ -34,6 +34,9 @@ type Config struct {
 	Sudo                  bool
 	SudoPassword          string
 	Timeout               time.Duration
+	// SessionPerCommand runs every command in an SSH session of its own,
+	// never in a long-lived shell (shell.go).
+	SessionPerCommand bool
 	// Bastion, when set, is the jump host that every connection to a target
 	// is tunnelled through (direct-tcpip).
 	Bastion *Bastion

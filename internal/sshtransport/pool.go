@@ -93,6 +93,7 @@ type hostConn struct {
 	mu       sync.Mutex // held while dialing, so one dial per host at a time
 	conn     *pooledConn
 	sessions chan struct{}
+	shells   shells
 	// failed is the last dial's error when trying again cannot help (a
 	// timeout, a refused login or host key), kept for `timeout` so that the
 	// commands queued behind that dial fail at once instead of each waiting
@@ -165,6 +166,7 @@ func NewPool(cfg Config) (*Pool, error) {
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	for _, hc := range p.hosts {
+		p.closeShells(hc)
 		hc.mu.Lock()
 		if hc.conn != nil {
 			hc.conn.discard()
@@ -216,8 +218,14 @@ func (r hostRunner) Run(ctx context.Context, cmd systemd.Command) (systemd.Resul
 		var he *HostError
 		if errors.As(err, &he) {
 			// A try that started may have run, whatever the later ones did.
+			// The error may be shared (a failed dial is every waiter's), so
+			// it is copied, not changed.
 			started = started || he.Started
-			he.Started = started
+			if he.Started != started {
+				cp := *he
+				cp.Started = started
+				he, err = &cp, &cp
+			}
 		}
 		if err == nil || he == nil || !he.Transient || ctx.Err() != nil {
 			return res, err
@@ -494,6 +502,19 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 	}
 
 	hc := p.host(addr)
+	logFields := map[string]any{"host": addr, "user": p.cfg.User, "command": cmd.String(), "env": strings.Join(remoteEnv[1:], " "),
+		"sudo_password_on_stdin": p.passwordFor(cmd) != ""}
+	tflog.Debug(ctx, "running remote command", logFields)
+	if servable(cmd) && !p.cfg.SessionPerCommand {
+		res, ok, err := p.runInShell(ctx, addr, hc, cmd)
+		if ok {
+			if err != nil {
+				return systemd.Result{}, err
+			}
+			logFields["in_long_lived_shell"] = true
+			return p.finished(ctx, addr, cmd, res, logFields)
+		}
+	}
 	waitCtx, cancelWait := context.WithTimeoutCause(ctx, p.cfg.Timeout, errTimeout)
 	select {
 	case hc.sessions <- struct{}{}:
@@ -503,13 +524,6 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 		defer cancelWait()
 		return systemd.Result{}, p.ctxError(waitCtx, "", addr, "`"+cmd.String()+"`")
 	}
-
-	// The command as the caller wrote it, its script elided (the exact
-	// line adds only remoteEnv and quotes); never the password, only
-	// whether it goes to the command's standard input.
-	logFields := map[string]any{"host": addr, "user": p.cfg.User, "command": cmd.String(), "env": strings.Join(remoteEnv[1:], " "),
-		"sudo_password_on_stdin": p.passwordFor(cmd) != ""}
-	tflog.Debug(ctx, "running remote command", logFields)
 
 	// Connecting has its own bound, per hop (see dial), and so have
 	// opening the session and starting the command in it (see startOn);
@@ -553,6 +567,15 @@ func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (syste
 		return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("`%s` ended without an exit status (connection lost?): %w", cmd, err), Transient: true, Started: true}
 	}
 	conn.touch()
+	return p.finished(ctx, addr, cmd, res, logFields)
+}
+
+// finished logs a command that ran to its end, in a session or in a
+// long-lived shell, and tells sudo's refusals apart. The log has the
+// command as the caller wrote it, its script elided (the exact line adds
+// only remoteEnv and quotes); never the password, only whether it went to
+// the command's standard input.
+func (p *Pool) finished(ctx context.Context, addr string, cmd systemd.Command, res systemd.Result, logFields map[string]any) (systemd.Result, error) {
 	logFields["exit_code"] = res.ExitCode
 	tflog.Debug(ctx, "remote command finished", logFields)
 	if sudoErr := p.sudoFailure(addr, cmd, res); sudoErr != nil {
@@ -572,7 +595,10 @@ func (p *Pool) start(ctx context.Context, addr string, hc *hostConn, cmd systemd
 		if err != nil {
 			return nil, nil, err
 		}
-		session, err := p.startOn(ctx, addr, c, cmd, line, stdout, stderr)
+		session, err := p.startOn(ctx, addr, c, "`"+cmd.String()+"`", line, func(s *ssh.Session) error {
+			s.Stdout, s.Stderr, s.Stdin = stdout, stderr, p.stdin(cmd)
+			return nil
+		})
 		var notOpened *sessionRefusedError
 		if !errors.As(err, &notOpened) {
 			return c, session, err
@@ -617,7 +643,7 @@ func (e *sessionRefusedError) Error() string { return e.err.Error() }
 // both would wait for TCP's minutes. A connection that does not answer in
 // time is discarded, so that the next try dials; since the command had not
 // been seen running, that failure is transient.
-func (p *Pool) startOn(ctx context.Context, addr string, c *pooledConn, cmd systemd.Command, line string, stdout, stderr io.Writer) (*ssh.Session, error) {
+func (p *Pool) startOn(ctx context.Context, addr string, c *pooledConn, what, line string, attach func(*ssh.Session) error) (*ssh.Session, error) {
 	type started struct {
 		session *ssh.Session
 		err     error
@@ -632,10 +658,13 @@ func (p *Pool) startOn(ctx context.Context, addr string, c *pooledConn, cmd syst
 		}
 		opened.Store(true)
 		c.touch()
-		session.Stdout, session.Stderr, session.Stdin = stdout, stderr, p.stdin(cmd)
-		if err := session.Start(line); err != nil {
+		err = attach(session)
+		if err == nil {
+			err = session.Start(line)
+		}
+		if err != nil {
 			_ = session.Close()
-			done <- started{err: &HostError{Addr: addr, Err: fmt.Errorf("starting `%s`: %w", cmd, err), Transient: true}}
+			done <- started{err: &HostError{Addr: addr, Err: fmt.Errorf("starting %s: %w", what, err), Transient: true}}
 			return
 		}
 		done <- started{session: session}
@@ -657,7 +686,7 @@ func (p *Pool) startOn(ctx context.Context, addr string, c *pooledConn, cmd syst
 	case <-ctx.Done():
 		if context.Cause(ctx) != errTimeout {
 			abandon()
-			return nil, p.ctxError(ctx, "", addr, "`"+cmd.String()+"`")
+			return nil, p.ctxError(ctx, "", addr, what)
 		}
 	case <-timer.C:
 	}
@@ -669,7 +698,7 @@ func (p *Pool) startOn(ctx context.Context, addr string, c *pooledConn, cmd syst
 		step = "starting"
 	}
 	return nil, &HostError{Addr: addr, Attribute: "timeout", Transient: true,
-		Err: fmt.Errorf("no answer to %s `%s` within %s: the connection was closed, and the next try connects anew", step, cmd, p.cfg.Timeout)}
+		Err: fmt.Errorf("no answer to %s %s within %s: the connection was closed, and the next try connects anew", step, what, p.cfg.Timeout)}
 }
 
 // passwordFor is what the standard input of cmd carries before its

@@ -55,6 +55,7 @@ type fakeServer struct {
 	keepalives     atomic.Int32 // keepalive@openssh.com requests received
 	muteExec       atomic.Bool  // leave exec requests unanswered
 	muteKeepalives atomic.Bool  // leave keepalives unanswered
+	realShell      atomic.Bool  // run exec requests with this machine's sh (shell_test.go)
 	mu             sync.Mutex
 	conns          []net.Conn
 	execs          []execRecord
@@ -283,6 +284,10 @@ func (s *fakeServer) session(user string, ch ssh.Channel, reqs <-chan *ssh.Reque
 			continue // until the client closes the channel
 		}
 		_ = req.Reply(true, nil)
+		if s.realShell.Load() {
+			s.runReal(user, payload.Command, ch, before)
+			return
+		}
 		// The client always closes stdin after sending it.
 		stdin, _ := io.ReadAll(ch)
 		s.mu.Lock()
@@ -313,6 +318,9 @@ func clientSetup(t *testing.T, s *fakeServer, key ed25519.PrivateKey) Config {
 		PrivateKey: openSSHPEM(t, key, ""),
 		HostKey:    string(ssh.MarshalAuthorizedKey(s.signer.PublicKey())),
 		Timeout:    2 * time.Second,
+		// The fake server answers exec requests itself and runs no
+		// long-lived shell; shell_test.go has its own servers that do.
+		SessionPerCommand: true,
 	}
 }
 

@@ -85,7 +85,9 @@ func (s Scope) BatchCommand(ops []Op, sweep, sudo bool) Command {
 	for _, op := range ops {
 		args = append(args, op.word(), op.Name)
 	}
-	return Command{Argv: scriptCommand("batch", s, sudo, args...), Privileged: len(ops) > 0 && s.privileged()}
+	cmd := scriptCommand("batch", s, sudo, args...)
+	cmd.Privileged = len(ops) > 0 && s.privileged()
+	return cmd
 }
 
 // systemctlWords is systemctl with the scope's flag, a verb, --runtime for

@@ -13,6 +13,12 @@ type Command struct {
 	// runs systemctl through sudo itself where the provider uses sudo, and
 	// the transport hands it sudo_password on its standard input.
 	Privileged bool
+	// Servable: Argv is `sh -c SCRIPT NAME ARGS…`, and SCRIPT may as well
+	// run as the body of a shell function in a long-lived shell that runs
+	// one command after another, each in a subshell: it uses neither $0
+	// nor more of its standard input than a privileged command's first
+	// line.
+	Servable bool
 }
 
 // String shows the argv for logs and errors; an embedded script (a word with

@@ -20,7 +20,7 @@ type MaskedUnit struct {
 // sits, in one unprivileged command (engine.sh, masked): every name that
 // some directory of the search path masks, resolved along it.
 func (s Scope) MaskedUnitsCommand() Command {
-	return Command{Argv: scriptCommand("masked", s, false)}
+	return scriptCommand("masked", s, false)
 }
 
 // ParseMaskedUnits reads the answer of s.MaskedUnitsCommand(): the units

@@ -42,13 +42,14 @@ import (
 var engineScript string
 
 // scriptCommand runs the engine script: `sh -c SCRIPT systemd-tf VERB SCOPE
-// SUDO ARGS…`.
-func scriptCommand(verb string, s Scope, sudo bool, args ...string) []string {
+// SUDO ARGS…`, also in a long-lived shell (Servable: the script does not
+// use $0, and reads its stdin only for the sudo password).
+func scriptCommand(verb string, s Scope, sudo bool, args ...string) Command {
 	su := "0"
 	if sudo && s.privileged() {
 		su = "1"
 	}
-	return append([]string{"sh", "-c", engineScript, "systemd-tf", verb, s.String(), su}, args...)
+	return Command{Argv: append([]string{"sh", "-c", engineScript, "systemd-tf", verb, s.String(), su}, args...), Servable: true}
 }
 
 // found is one directory's entry in an "r" line.

@@ -89,7 +89,7 @@ func (s Scope) UnitInfoCommand(name string) Command {
 	if t, ok := unitTemplate(name); ok {
 		args = append(args, t)
 	}
-	return Command{Argv: scriptCommand("info", s, false, args...)}
+	return scriptCommand("info", s, false, args...)
 }
 
 // unitFileStates are the states systemctl is-enabled prints (systemd 252,
