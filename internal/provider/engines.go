@@ -44,8 +44,10 @@ func providerDataOf(pd any, diags *diag.Diagnostics) *providerData {
 type engineSet struct {
 	runner func(addr string) systemd.Runner
 	sudo   bool
-	mu     sync.Mutex
-	m      map[engineKey]*systemd.Engine
+	// traffic is every engine's: a write lingers while any host is busy.
+	traffic systemd.Traffic
+	mu      sync.Mutex
+	m       map[engineKey]*systemd.Engine
 }
 
 type engineKey struct {
@@ -63,6 +65,7 @@ func (set *engineSet) host(addr string, scope systemd.Scope) systemd.Host {
 			set.m = map[engineKey]*systemd.Engine{}
 		}
 		e = systemd.NewEngine(set.runner(addr), scope, set.sudo)
+		e.Traffic = &set.traffic
 		set.m[k] = e
 	}
 	return e

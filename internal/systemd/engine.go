@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -66,15 +67,21 @@ type Engine struct {
 	// size. Reads never wait: one sweep answers them all anyway.
 	//
 	// Only a write that has company waits: one that arrived while another
-	// request of this Engine was queued or running, or less than
-	// CompanyWindow after the one before it. A run that sends one request at
-	// a time (-parallelism=1, or one resource a host) never has company, so
-	// it never waits for what cannot come; the first write of a burst runs
-	// at once, and those that arrive while it runs wait for the rest.
+	// request of this Engine, or of an Engine sharing its Traffic, was
+	// queued or running, or less than CompanyWindow after the one before
+	// it. A run that sends one request at a time (-parallelism=1) never has
+	// company, so it never waits for what cannot come; in a burst, the
+	// writes that arrive while anything runs wait for the rest.
 	Linger time.Duration
 	// CompanyWindow is how close after another request a write still counts
 	// as arriving with company.
 	CompanyWindow time.Duration
+	// Traffic, when set, is shared by the Engines of one provider process:
+	// a write also has company while another Engine's request is
+	// unanswered. Terraform's workers spread over the hosts, so a host's
+	// next write is on its way while the others' run; a run that sends one
+	// request at a time has none anywhere.
+	Traffic *Traffic
 	// MaxOps caps the ops in one command, well below what sshd and the
 	// kernel accept in one command line.
 	MaxOps int
@@ -100,6 +107,18 @@ type Engine struct {
 	masked  map[claim]bool
 	masking map[claim]int
 }
+
+// Traffic counts the unanswered requests of a set of Engines (see
+// Engine.Traffic); a nil Traffic counts nothing.
+type Traffic struct{ n atomic.Int64 }
+
+func (t *Traffic) add(d int) {
+	if t != nil {
+		t.n.Add(int64(d))
+	}
+}
+
+func (t *Traffic) busy() bool { return t != nil && t.n.Load() > 0 }
 
 type claim struct {
 	name  string
@@ -226,9 +245,10 @@ func pick(all map[string]MaskState, names []string) map[string]MaskState {
 func (b *Engine) do(ctx context.Context, req *request) outcome {
 	b.mu.Lock()
 	now := b.now()
-	req.company = b.outstanding > 0 || (!b.lastArrival.IsZero() && now.Sub(b.lastArrival) < b.CompanyWindow)
+	req.company = b.outstanding > 0 || b.Traffic.busy() || (!b.lastArrival.IsZero() && now.Sub(b.lastArrival) < b.CompanyWindow)
 	b.lastArrival = now
 	b.outstanding++
+	b.Traffic.add(1)
 	b.queue = append(b.queue, req)
 	if req.op != nil {
 		b.writes++
@@ -247,6 +267,7 @@ func (b *Engine) do(ctx context.Context, req *request) outcome {
 	if i := slices.Index(b.queue, req); i >= 0 {
 		b.queue = slices.Delete(b.queue, i, i+1)
 		b.outstanding--
+		b.Traffic.add(-1)
 		if req.op != nil {
 			b.writes--
 		}
@@ -335,6 +356,7 @@ func (b *Engine) run(ctx context.Context, batch []*request) {
 	// Answered from here on: a request that arrives after this one's
 	// answer (a serial run's next) arrives alone.
 	b.outstanding -= len(batch)
+	b.Traffic.add(-len(batch))
 	if err == nil {
 		b.known, b.complete, b.knownAt = res.States, sweep, b.now()
 	} else if len(ops) > 0 {

@@ -560,6 +560,26 @@ func TestEngineLingersOnlyWithCompany(t *testing.T) {
 			t.Errorf("waited %v, want one Linger for a write right behind a read", *slept)
 		}
 	})
+	t.Run("while another host is busy", func(t *testing.T) {
+		var traffic Traffic
+		busy, idle := newGatedRunner(t), newGatedRunner(t)
+		other, e := NewEngine(busy, ScopeSystem, false), NewEngine(idle, ScopeSystem, false)
+		other.Traffic, e.Traffic = &traffic, &traffic
+		slept := recordSleeps(e)
+		done := make(chan OpResult)
+		go func() { done <- other.Mask(context.Background(), "b.service", Persistent, false) }()
+		<-busy.started
+		idle.letThrough(1)
+		_ = e.Mask(context.Background(), "a.service", Persistent, false)
+		if !slices.Equal(*slept, []time.Duration{e.Linger}) {
+			t.Errorf("waited %v, want one Linger while another Engine's request runs", *slept)
+		}
+		busy.letThrough(1)
+		<-done
+		if traffic.busy() {
+			t.Errorf("traffic still counts %d requests after every answer", traffic.n.Load())
+		}
+	})
 }
 
 // The Engine runs the batch through sudo when it was made with sudo, and
