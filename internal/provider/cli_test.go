@@ -98,6 +98,18 @@ func (w *cliWorkspace) useProvider(dir string) {
 	}
 }
 
+// start starts a CLI command in the workspace, for a test to act while it
+// runs; out collects its stdout and stderr.
+func (w *cliWorkspace) start(args ...string) (cmd *exec.Cmd, out *strings.Builder) {
+	w.t.Helper()
+	cmd, out = w.command(nil, args...), &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	return cmd, out
+}
+
 // command prepares a CLI command in the workspace.
 func (w *cliWorkspace) command(extraEnv []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(w.tf, args...)

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,18 +84,13 @@ func TestAccFaults_sshdKilledMidApply(t *testing.T) {
 	prefix := "tfacc-sshdkill"
 	w := newCLIWorkspace(t, fleetConfig(env, h.Addr, prefix, 50, `timeout = "20s"`))
 
-	apply := w.command(nil, "apply", "-auto-approve", "-input=false")
-	var out strings.Builder
-	apply.Stdout, apply.Stderr = &out, &out
-	if err := apply.Start(); err != nil {
-		t.Fatal(err)
-	}
+	apply, out := w.start("apply", "-auto-approve", "-input=false")
 	waitForMasks(t, env, h, prefix, 5)
 	if got, err := env.Console(h, "pkill -KILL -x 'sshd|sshd-session|sshd-auth'; sleep 1; systemctl restart ssh.service"); err != nil {
 		t.Fatalf("killing sshd: %v\n%s", err, got)
 	}
 	err := apply.Wait()
-	t.Logf("apply during the fault: err=%v", err)
+	t.Logf("apply during the fault: err=%v\n%s", err, out)
 	if n := assertStateMatchesHost(t, w, env, h, h.Addr, prefix); err == nil && n != 50 {
 		t.Fatalf("the apply succeeded with %d of 50 masks", n)
 	}
@@ -132,12 +128,7 @@ resource "systemd_unit_mask" "fault" {
 }
 `, env.KeyFile, env.KnownHostsFor(t, h, proxy), proxy.Addr, prefix)
 	w := newCLIWorkspace(t, config)
-	apply := w.command(nil, "apply", "-auto-approve", "-input=false")
-	var out strings.Builder
-	apply.Stdout, apply.Stderr = &out, &out
-	if err := apply.Start(); err != nil {
-		t.Fatal(err)
-	}
+	apply, out := w.start("apply", "-auto-approve", "-input=false")
 	waitForMasks(t, env, h, prefix, 3)
 	proxy.Stop()
 	time.Sleep(300 * time.Millisecond)
@@ -320,5 +311,78 @@ resource "systemd_unit_mask" "test" {
 	w.must("destroy", "-auto-approve", "-input=false")
 	if err := checkHostMask(env, h, unit, false, false)(nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The long-lived shell (sshtransport) is killed in the middle of a batch
+// (the moment one of its commands runs) and then again and again, between
+// and during the batches of an apply of 30 masks and of its destroy. Each
+// command in flight runs again in a new shell; the applies succeed and
+// state equals the host.
+func TestAccFaults_shellKilled(t *testing.T) {
+	testAccPreCheck(t, 1)
+	t.Parallel()
+	env := testhosts.BootPrivate(t)
+	h := env.Hosts[0]
+	prefix := "tfacc-shellkill"
+	w := newCLIWorkspace(t, fleetConfig(env, h.Addr, prefix, 30, `timeout = "20s"`))
+
+	// kill kills every process of the long-lived shell (the shell, and the
+	// subshells of a command it is running) and says how many there were;
+	// with first, it waits up to 30 s for a command to be running first.
+	// (The pattern's brackets keep it from matching its own shell.)
+	kill := func(first bool) int {
+		script := `n=$(pgrep -c -f 'systemd-tf-shel[l]'); pkill -KILL -f 'systemd-tf-shel[l]'; echo "$n"`
+		if first {
+			script = `i=0; while [ "$(pgrep -c -f 'systemd-tf-shel[l]')" -lt 2 ] && [ $i -lt 15000 ]; do i=$((i + 1)); done; ` + script
+		}
+		out, err := env.Console(h, script)
+		n, convErr := strconv.Atoi(strings.TrimSpace(out))
+		if err != nil || convErr != nil {
+			t.Logf("killing the shell: %v: %q", err, out)
+		}
+		return n
+	}
+	killDuring := func(args ...string) (killed []int) {
+		cmd, out := w.start(args...)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		if n := kill(true); n > 0 {
+			killed = append(killed, n)
+		}
+		for len(killed) < 6 {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("terraform %s with the shell killed %v: %v\n%s", args[0], killed, err, out)
+				}
+				return killed
+			case <-time.After(200 * time.Millisecond):
+				if n := kill(false); n > 0 {
+					killed = append(killed, n)
+				}
+			}
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("terraform %s with the shell killed %v: %v\n%s", args[0], killed, err, out)
+		}
+		return killed
+	}
+	killed := killDuring("apply", "-auto-approve", "-input=false")
+	t.Logf("apply: shells killed with %v processes each", killed)
+	if len(killed) == 0 || killed[0] < 2 {
+		t.Fatalf("the first kill found %v processes: no command was running in the long-lived shell", killed)
+	}
+	if n := assertStateMatchesHost(t, w, env, h, h.Addr, prefix); n != 30 {
+		t.Fatalf("%d of 30 masks after the apply", n)
+	}
+	w.converges()
+	killed = killDuring("destroy", "-auto-approve", "-input=false")
+	t.Logf("destroy: shells killed with %v processes each", killed)
+	if left := hostMasks(t, env, h, prefix); len(left) != 0 {
+		t.Fatalf("masks left after destroy: %q", left)
+	}
+	if ids := w.stateIDs(); len(ids) != 0 {
+		t.Fatalf("state after destroy: %v", ids)
 	}
 }

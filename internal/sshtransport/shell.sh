@@ -15,7 +15,8 @@
 # frame, and written nowhere else, so no output can be taken for the end
 # of an answer. The server runs under LC_ALL=C, so LEN counts bytes.
 # Its own names begin with _tf: scripts never see each other's variables,
-# and see the server's only in their subshell, never exported.
+# and see the server's only in their subshell, never exported; fd 9, the
+# server's copy of stdout, is closed for them.
 
 exec 9>&1
 _tfpw=
@@ -46,12 +47,12 @@ $_tfs
 			_tfe=$(printf '%s\n' "$_tfpw" | {
 				unset _tfpw
 				"f_$_tfid" "$@"
-			} 2>&1 >&9)
+			} 2>&1 >&9 9>&-)
 			_tfr=$?
 		else
 			_tfe=$(
 				unset _tfpw
-				"f_$_tfid" "$@" </dev/null 2>&1 >&9
+				"f_$_tfid" "$@" </dev/null 2>&1 >&9 9>&-
 			)
 			_tfr=$?
 		fi
