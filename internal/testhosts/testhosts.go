@@ -28,6 +28,7 @@ type Env struct {
 	Hosts            []Host
 	KeyFile          string // client private key, authorized for root, deploy, operator and sysop
 	KnownHostsFile   string // every host's real keys
+	SSHConfigFile    string // the harness's ssh client options (ssh -F), with KeyFile and KnownHostsFile
 	OperatorPassword string // sudo password of the operator user
 	CertKeyFile      string // a client key in no authorized_keys file…
 	CertFile         string // …whose certificate, from a CA every host trusts, logs in as root, deploy, operator or sysop
@@ -90,6 +91,7 @@ func loadFrom(getenv func(string) string) (Env, error) {
 	}
 	env.KeyFile = getenv("TESTHOSTS_SSH_KEY")
 	env.KnownHostsFile = getenv("TESTHOSTS_KNOWN_HOSTS")
+	env.SSHConfigFile = getenv("TESTHOSTS_SSH_CONFIG")
 	env.OperatorPassword = getenv("TESTHOSTS_OPERATOR_PASSWORD")
 	env.CertKeyFile = getenv("TESTHOSTS_CERT_KEY")
 	env.CertFile = getenv("TESTHOSTS_CERT")
@@ -104,7 +106,7 @@ func loadFrom(getenv func(string) string) (Env, error) {
 		env.SystemdVersion = n
 	}
 	env.StateDir = getenv("TESTHOSTS_STATE")
-	for name, v := range map[string]string{"TESTHOSTS_SSH_KEY": env.KeyFile, "TESTHOSTS_KNOWN_HOSTS": env.KnownHostsFile} {
+	for name, v := range map[string]string{"TESTHOSTS_SSH_KEY": env.KeyFile, "TESTHOSTS_KNOWN_HOSTS": env.KnownHostsFile, "TESTHOSTS_SSH_CONFIG": env.SSHConfigFile} {
 		if _, err := os.Stat(v); err != nil {
 			return env, fmt.Errorf("%s: %v", name, err)
 		}
@@ -126,9 +128,7 @@ func (e Env) Run(h Host, command string) (stdout, stderr string, err error) {
 // than everything the provider does there. A master lost with its host
 // (a reboot, sshd killed) is replaced by the next command.
 func (e Env) RunAs(h Host, user, command string) (stdout, stderr string, err error) {
-	args := []string{"-i", e.KeyFile, "-p", strconv.Itoa(h.Port),
-		"-o", "UserKnownHostsFile=" + e.KnownHostsFile, "-o", "StrictHostKeyChecking=yes",
-		"-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"}
+	args := []string{"-F", e.SSHConfigFile, "-p", strconv.Itoa(h.Port), "-o", "ConnectTimeout=10"}
 	if e.StateDir != "" {
 		// The hosts' state directory goes with them, and so do the
 		// masters, whose connections end when the hosts stop.

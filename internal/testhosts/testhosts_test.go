@@ -9,8 +9,8 @@ import (
 
 func TestLoadFrom(t *testing.T) {
 	dir := t.TempDir()
-	key, knownHosts := filepath.Join(dir, "id_ed25519"), filepath.Join(dir, "known_hosts")
-	for _, f := range []string{key, knownHosts} {
+	key, knownHosts, sshConfig := filepath.Join(dir, "id_ed25519"), filepath.Join(dir, "known_hosts"), filepath.Join(dir, "ssh_config")
+	for _, f := range []string{key, knownHosts, sshConfig} {
 		if err := os.WriteFile(f, nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -19,6 +19,7 @@ func TestLoadFrom(t *testing.T) {
 		"TESTHOSTS_HOSTS":       "127.0.0.1:23000,127.0.0.1:23001",
 		"TESTHOSTS_SSH_KEY":     key,
 		"TESTHOSTS_KNOWN_HOSTS": knownHosts,
+		"TESTHOSTS_SSH_CONFIG":  sshConfig,
 	}
 	with := func(extra map[string]string) func(string) string {
 		vars := map[string]string{}
@@ -51,6 +52,9 @@ func TestLoadFrom(t *testing.T) {
 				if len(env.Hosts) != 2 || env.Hosts[1].Port != 23001 || env.Hosts[1].Index != 2 {
 					t.Errorf("Hosts = %+v", env.Hosts)
 				}
+				if env.SSHConfigFile != sshConfig {
+					t.Errorf("SSHConfigFile = %q, want %q", env.SSHConfigFile, sshConfig)
+				}
 			},
 		},
 		{
@@ -65,6 +69,11 @@ func TestLoadFrom(t *testing.T) {
 			name:    "a systemd version that is not a number",
 			extra:   map[string]string{"TESTHOSTS_SYSTEMD_VERSION": "systemd 252"},
 			wantErr: "TESTHOSTS_SYSTEMD_VERSION",
+		},
+		{
+			name:    "no ssh client options",
+			extra:   map[string]string{"TESTHOSTS_SSH_CONFIG": filepath.Join(dir, "missing")},
+			wantErr: "TESTHOSTS_SSH_CONFIG",
 		},
 		{
 			name:    "a host that is not IP:PORT",
