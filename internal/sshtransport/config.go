@@ -1,7 +1,8 @@
 // Package sshtransport runs systemd.Commands on hosts over SSH: it dials,
-// verifies host keys, authenticates, pools one connection per host, hands
-// sudo's password to privileged commands on their standard input, and
-// quotes every argv. It knows nothing of Terraform.
+// verifies host keys, authenticates, pools one connection per host, runs
+// servable commands in a long-lived shell on it (shell.go), hands sudo's
+// password to privileged commands on their standard input, and quotes every
+// argv. It knows nothing of Terraform.
 package sshtransport
 
 import (
