@@ -328,13 +328,21 @@ func TestAccFaults_shellKilled(t *testing.T) {
 	w := newCLIWorkspace(t, fleetConfig(env, h.Addr, prefix, 30, `timeout = "20s"`))
 
 	// kill kills every process of the long-lived shell (the shell, and the
-	// subshells of a command it is running) and says how many there were;
-	// with first, it waits up to 30 s for a command to be running first.
-	// (The pattern's brackets keep it from matching its own shell.)
+	// subshells of a command it is running) and says how many it killed.
+	// With first, it kills only once a command runs, and tries again while
+	// a command ends between its look and its kill: a kill of more than one
+	// process is one in the middle of a command. (The pattern's brackets
+	// keep it from matching its own shell.)
 	kill := func(first bool) int {
-		script := `n=$(pgrep -c -f 'systemd-tf-shel[l]'); pkill -KILL -f 'systemd-tf-shel[l]'; echo "$n"`
+		script := `pkill -e -KILL -f 'systemd-tf-shel[l]' | wc -l`
 		if first {
-			script = `i=0; while [ "$(pgrep -c -f 'systemd-tf-shel[l]')" -lt 2 ] && [ $i -lt 15000 ]; do i=$((i + 1)); done; ` + script
+			script = `i=0; while [ $i -lt 20000 ]; do
+	if [ "$(pgrep -c -f 'systemd-tf-shel[l]')" -ge 2 ]; then
+		k=$(pkill -e -KILL -f 'systemd-tf-shel[l]' | wc -l)
+		[ "$k" -lt 2 ] || { echo "$k"; exit 0; }
+	fi
+	i=$((i + 1))
+done; echo 0`
 		}
 		out, err := env.Console(h, script)
 		n, convErr := strconv.Atoi(strings.TrimSpace(out))
