@@ -338,19 +338,8 @@ func (r *unitMaskResource) Delete(ctx context.Context, req resource.DeleteReques
 				target.describe(), target.addr, layer, target.scope.UnitPath(layer, target.name)))
 		return
 	}
-	// The unmask's own batch read the unit back; a host that did not
-	// (a fake, or an answer read again after a failure) is asked.
-	after := res.After
-	if after == nil {
-		states, err := b.State(ctx, target.name)
-		if err != nil {
-			tflog.Debug(ctx, "could not check the other layer after unmasking", map[string]any{"error": err.Error()})
-			return
-		}
-		st := states[target.name]
-		after = &st
-	}
-	if other := layer.Other(); after.Masked(other) {
+	// The unmask's own batch read the unit back (OpResult.After).
+	if other := layer.Other(); res.After != nil && res.After.Masked(other) {
 		resp.Diagnostics.AddWarning("Unit Still Masked",
 			fmt.Sprintf("The %s mask of %s on %s is removed, but %s (a %s mask that Terraform does not manage) still masks it.",
 				layer, target.describe(), target.addr, target.scope.UnitPath(other, target.name), other))

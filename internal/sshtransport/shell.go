@@ -111,11 +111,10 @@ func (p *Pool) takeShell(ctx context.Context, addr string, hc *hostConn) (*remot
 			s.idle = s.idle[:k-1]
 			s.mu.Unlock()
 			if sh.dead() || sh.conn.alive(ctx, p.keepaliveWait()) != nil {
+				p.dropShell(hc, sh)
 				if ctx.Err() != nil {
-					p.dropShell(hc, sh)
 					return nil, p.ctxError(ctx, "", addr, "checking the SSH connection")
 				}
-				p.dropShell(hc, sh)
 				continue
 			}
 			return sh, nil
@@ -393,12 +392,4 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-// shellCount is for tests: how many shells addr has, idle and in all.
-func (p *Pool) shellCount(addr string) (idle, all int) {
-	hc := p.host(addr)
-	hc.shells.mu.Lock()
-	defer hc.shells.mu.Unlock()
-	return len(hc.shells.idle), hc.shells.n
 }

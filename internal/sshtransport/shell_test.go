@@ -62,6 +62,25 @@ func shellSetup(t *testing.T) (*fakeServer, Config) {
 	return s, cfg
 }
 
+// shellsStarted counts the long-lived shells s was asked to start.
+func shellsStarted(s *fakeServer) int {
+	n := 0
+	for _, r := range s.records() {
+		if strings.Contains(r.line, "systemd-tf-shell") {
+			n++
+		}
+	}
+	return n
+}
+
+// shellCount is how many shells p has for addr, idle and in all.
+func (p *Pool) shellCount(addr string) (idle, all int) {
+	hc := p.host(addr)
+	hc.shells.mu.Lock()
+	defer hc.shells.mu.Unlock()
+	return len(hc.shells.idle), hc.shells.n
+}
+
 // script is a servable command: `sh -c SCRIPT NAME ARGS…`.
 func script(text string, args ...string) systemd.Command {
 	return systemd.Command{Argv: append([]string{"sh", "-c", text, "test"}, args...), Servable: true}
@@ -109,14 +128,8 @@ func TestShellRunsCommands(t *testing.T) {
 	if idle, all := shellPool.shellCount(s.addr); idle != 1 || all != 1 {
 		t.Errorf("%d shells, %d idle; want one", all, idle)
 	}
-	shells := 0
-	for _, r := range s.records() {
-		if strings.Contains(r.line, "systemd-tf-shell") {
-			shells++
-		}
-	}
-	if shells != 1 {
-		t.Errorf("%d long-lived shells started, want 1", shells)
+	if n := shellsStarted(s); n != 1 {
+		t.Errorf("%d long-lived shells started, want 1", n)
 	}
 	// A command that is not servable, or has an argument with a newline,
 	// runs in a session of its own.
@@ -197,14 +210,8 @@ func TestShellReplacedWhenKilled(t *testing.T) {
 	if _, err := os.Stat(marker); err != nil {
 		t.Errorf("the first try never ran: %v", err)
 	}
-	shells := 0
-	for _, r := range s.records() {
-		if strings.Contains(r.line, "systemd-tf-shell") {
-			shells++
-		}
-	}
-	if shells != 3 {
-		t.Errorf("%d shells started, want 3 (the first, and one after each kill)", shells)
+	if n := shellsStarted(s); n != 3 {
+		t.Errorf("%d shells started, want 3 (the first, and one after each kill)", n)
 	}
 	if _, all := p.shellCount(s.addr); all != 1 {
 		t.Errorf("%d shells alive, want 1", all)

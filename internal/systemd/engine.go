@@ -21,7 +21,9 @@ type Host interface {
 	// Mask puts a mask on name in layer, and with stop also stops the unit
 	// (systemctl mask --now).
 	Mask(ctx context.Context, name string, layer Layer, stop bool) OpResult
-	// Unmask removes the mask of name in layer, and only that one.
+	// Unmask removes the mask of name in layer, and only that one. Mask
+	// and Unmask results without Err or Kept carry what the host holds
+	// afterwards (OpResult.After).
 	Unmask(ctx context.Context, name string, layer Layer) OpResult
 	// State reads what both layers hold for each named unit, and what
 	// systemd loads for it.
