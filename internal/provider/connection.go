@@ -2,11 +2,9 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -230,21 +228,6 @@ func resolveBastion(s settings, b *bastionModel, tc sshtransport.Config) *sshtra
 		out.KnownHostsFile = expandHome(b.KnownHostsFile.ValueString())
 	}
 	return out
-}
-
-// addConnectionConfigError reports a configuration the SSH transport
-// refused, on the attribute that fixes it, inside the bastion block for
-// the bastion's own settings.
-func addConnectionConfigError(diags *diag.Diagnostics, err error) {
-	var ce *sshtransport.ConfigError
-	if errors.As(err, &ce) {
-		if name, ok := strings.CutPrefix(ce.Attribute, "bastion."); ok {
-			diags.AddAttributeError(path.Root("bastion").AtName(name), "Invalid SSH Configuration",
-				fmt.Sprintf("The provider's `%s`: %s.", ce.Attribute, ce.Err))
-			return
-		}
-	}
-	addConfigError(diags, err)
 }
 
 func parseTimeout(s string) (time.Duration, error) {

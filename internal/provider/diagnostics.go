@@ -13,16 +13,97 @@ import (
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
 )
 
-// addConfigError reports a provider configuration that cannot work, on the
-// attribute that fixes it.
+// addConfigError reports a provider configuration that the SSH transport
+// refused, on the attribute that fixes it, with how to fix it.
 func addConfigError(diags *diag.Diagnostics, err error) {
 	var ce *sshtransport.ConfigError
 	if errors.As(err, &ce) {
-		diags.AddAttributeError(path.Root(ce.Attribute), "Invalid SSH Configuration",
-			fmt.Sprintf("The provider's `%s`: %s.", ce.Attribute, ce.Err))
+		at := settingAttribute(ce.Hop, ce.Setting)
+		detail := fmt.Sprintf("The provider's `%s`%s: %s.", at, hopNote(ce.Hop, at), ce.Err)
+		if fix := settingFix(ce.Hop, ce.Setting); fix != "" {
+			detail += "\n\n" + fix
+		}
+		diags.AddAttributeError(at, "Invalid SSH Configuration", detail)
 		return
 	}
 	diags.AddError("Invalid SSH Configuration", err.Error())
+}
+
+// bastionSettings are the settings the bastion block has of its own; the
+// bastion takes every other one (the passphrase, the certificate, the
+// agent, the timeout) from the provider's.
+var bastionSettings = map[sshtransport.Setting]bool{
+	sshtransport.SettingHost: true, sshtransport.SettingUser: true, sshtransport.SettingPrivateKey: true,
+	sshtransport.SettingPassword: true, sshtransport.SettingHostKey: true, sshtransport.SettingKnownHosts: true,
+}
+
+// settingNames are the provider attributes of the transport's settings.
+var settingNames = map[sshtransport.Setting]string{
+	sshtransport.SettingHost:         "host",
+	sshtransport.SettingUser:         "user",
+	sshtransport.SettingPrivateKey:   "private_key",
+	sshtransport.SettingPassphrase:   "private_key_passphrase",
+	sshtransport.SettingCertificate:  "certificate",
+	sshtransport.SettingPassword:     "password",
+	sshtransport.SettingAgent:        "agent",
+	sshtransport.SettingHostKey:      "host_key",
+	sshtransport.SettingKnownHosts:   "known_hosts_file",
+	sshtransport.SettingTimeout:      "timeout",
+	sshtransport.SettingSudoPassword: "sudo_password",
+}
+
+// settingAttribute is the attribute that holds setting for hop: inside the
+// bastion block for the bastion's own settings.
+func settingAttribute(hop string, setting sshtransport.Setting) path.Path {
+	name := settingNames[setting]
+	if hop == "bastion" && bastionSettings[setting] {
+		return path.Root("bastion").AtName(name)
+	}
+	return path.Root(name)
+}
+
+// hopNote says that a provider-wide attribute failed for the bastion.
+func hopNote(hop string, at path.Path) string {
+	if hop != "" && len(at.Steps()) == 1 {
+		return " (as the " + hop + " uses it)"
+	}
+	return ""
+}
+
+// settingFix is how to set setting for hop, when there is more to say
+// than its name.
+func settingFix(hop string, setting sshtransport.Setting) string {
+	at := func(s sshtransport.Setting) string { return "`" + settingAttribute(hop, s).String() + "`" }
+	switch setting {
+	case sshtransport.SettingPrivateKey:
+		return fmt.Sprintf("Give the key's contents, not its path: for example `%s = file(\"~/.ssh/id_ed25519\")`. "+
+			"Or log in with %s, or with `agent` (an ssh-agent at SSH_AUTH_SOCK).", settingAttribute(hop, setting), at(sshtransport.SettingPassword))
+	case sshtransport.SettingCertificate:
+		return "Give the contents of the certificate's *-cert.pub file, for example `certificate = file(\"~/.ssh/id_ed25519-cert.pub\")`, " +
+			"with the key it certifies in `private_key` or in the ssh-agent (`agent`)."
+	case sshtransport.SettingPassphrase:
+		return "Set `private_key_passphrase` to the passphrase of " + at(sshtransport.SettingPrivateKey) + "."
+	case sshtransport.SettingAgent:
+		return "Start an ssh-agent (SSH_AUTH_SOCK) holding the key, or log in with `private_key` or `password` instead."
+	case sshtransport.SettingHostKey:
+		return "Pin one public key in authorized_keys format, for example " + at(setting) + ` = "ssh-ed25519 AAAA…"` +
+			" (the host's /etc/ssh/ssh_host_ed25519_key.pub)."
+	}
+	return ""
+}
+
+// checkAttributes names what to check after a failure on hop.
+func checkAttributes(hop string, setting sshtransport.Setting) string {
+	at := func(s sshtransport.Setting) string { return "`" + settingAttribute(hop, s).String() + "`" }
+	if setting == sshtransport.SettingUser {
+		// A refused login: the user, or one of its credentials.
+		creds := at(sshtransport.SettingPrivateKey) + " (with `certificate`)"
+		if hop != "" {
+			creds = at(sshtransport.SettingPrivateKey)
+		}
+		return fmt.Sprintf("Attributes to check: %s, and %s, %s or `agent`.", at(setting), creds, at(sshtransport.SettingPassword))
+	}
+	return fmt.Sprintf("Attribute to check: %s.", at(setting))
 }
 
 // operationDetail explains a failed operation on a unit: what was attempted
@@ -57,17 +138,20 @@ func failureReason(target maskTarget, err error) string {
 	)
 	switch {
 	case errors.As(err, &hostKey):
-		prefix := ""
-		if hostKey.Hop != "" {
-			prefix = hostKey.Hop + "."
-		}
-		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s` (or `%sknown_hosts_file` / `%shost_key`).", hostKey, hostKey.Attribute, prefix, prefix)
+		at := settingAttribute(hostKey.Hop, hostKey.Setting())
+		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s` (or %s / %s).", hostKey, at,
+			"`"+settingAttribute(hostKey.Hop, sshtransport.SettingKnownHosts).String()+"`",
+			"`"+settingAttribute(hostKey.Hop, sshtransport.SettingHostKey).String()+"`")
 	case errors.As(err, &config):
-		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s`.", config.Err, config.Attribute)
+		at := settingAttribute(config.Hop, config.Setting)
+		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s`%s.", config.Err, at, hopNote(config.Hop, at))
+		if fix := settingFix(config.Hop, config.Setting); fix != "" {
+			b.WriteString(" " + fix)
+		}
 	case errors.As(err, &hostErr):
 		b.WriteString(hostErr.Error())
-		if hostErr.Attribute != "" {
-			fmt.Fprintf(&b, "\n\nAttribute to check: `%s`.", hostErr.Attribute)
+		if hostErr.Setting != sshtransport.NoSetting {
+			b.WriteString("\n\n" + checkAttributes(hostErr.Hop, hostErr.Setting))
 		}
 	case errors.As(err, &conflict):
 		fmt.Fprintf(&b, "%s.\n\nA local unit definition (an administrator's file, or one written by `systemctl edit --full`) "+

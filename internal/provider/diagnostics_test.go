@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/sshtransport"
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
@@ -15,7 +18,7 @@ import (
 
 func TestAddConfigError(t *testing.T) {
 	var diags diag.Diagnostics
-	addConfigError(&diags, fmt.Errorf("wrapped: %w", &sshtransport.ConfigError{Attribute: "timeout", Err: errors.New("must be positive")}))
+	addConfigError(&diags, fmt.Errorf("wrapped: %w", &sshtransport.ConfigError{Setting: sshtransport.SettingTimeout, Err: errors.New("must be positive")}))
 	addConfigError(&diags, errors.New("plain"))
 	if len(diags) != 2 || diags.ErrorsCount() != 2 {
 		t.Fatalf("diagnostics = %v", diags)
@@ -44,13 +47,13 @@ func TestOperationDetail(t *testing.T) {
 			[]string{"exited with status 1", "`sudo`"}, nil},
 		{"other command failure", &systemd.CommandError{Command: mask, ExitCode: 1, Stderr: "boom"},
 			[]string{"boom"}, []string{"`sudo`"}},
-		{"host error", &sshtransport.HostError{Addr: "h:22", Attribute: "sudo_password", Err: errors.New("sudo needs a password")},
+		{"host error", &sshtransport.HostError{Addr: "h:22", Setting: sshtransport.SettingSudoPassword, Err: errors.New("sudo needs a password")},
 			[]string{"sudo needs a password", "`sudo_password`"}, nil},
 		{"host error without attribute", &sshtransport.HostError{Addr: "h:22", Err: errors.New("lost")},
 			[]string{"lost"}, []string{"Attribute to check"}},
-		{"host key", &sshtransport.HostKeyError{Addr: "h:2222", Source: "/kh", Attribute: "known_hosts_file"},
+		{"host key", &sshtransport.HostKeyError{Addr: "h:2222", Source: "/kh"},
 			[]string{"unknown", "`known_hosts_file`"}, nil},
-		{"config", &sshtransport.ConfigError{Attribute: "known_hosts_file", Err: errors.New("cannot read")},
+		{"config", &sshtransport.ConfigError{Setting: sshtransport.SettingKnownHosts, Err: errors.New("cannot read")},
 			[]string{"cannot read", "`known_hosts_file`"}, nil},
 		{"other", errors.New("something else"), []string{"something else"}, nil},
 	}
@@ -75,6 +78,64 @@ func TestOperationDetail(t *testing.T) {
 		for _, w := range tt.not {
 			if strings.Contains(got, w) {
 				t.Errorf("%s: detail mentions %q:\n%s", tt.what, w, got)
+			}
+		}
+	}
+}
+
+// Every transport setting is an attribute of the provider's schema, inside
+// the bastion block for the bastion's own settings.
+func TestSettingAttributesExist(t *testing.T) {
+	var resp provider.SchemaResponse
+	New("test")().Schema(context.Background(), provider.SchemaRequest{}, &resp)
+	bastion := resp.Schema.Blocks["bastion"].(schema.SingleNestedBlock)
+	n := 0
+	for s := sshtransport.NoSetting + 1; s.String() != "unknown setting"; s++ {
+		n++
+		for _, hop := range []string{"", "bastion"} {
+			at := settingAttribute(hop, s)
+			steps := at.Steps()
+			name := string(steps[len(steps)-1].(path.PathStepAttributeName))
+			attrs := resp.Schema.Attributes
+			if len(steps) == 2 {
+				if hop != "bastion" || !bastionSettings[s] {
+					t.Errorf("%s of hop %q lands on %s", s, hop, at)
+				}
+				attrs = bastion.Attributes
+			}
+			if _, ok := attrs[name]; !ok {
+				t.Errorf("%s of hop %q lands on %s, which the schema lacks", s, hop, at)
+			}
+		}
+	}
+	if n != len(settingNames) {
+		t.Errorf("%d settings, %d attribute names", n, len(settingNames))
+	}
+}
+
+func TestFailureReasonNamesTheHopsAttributes(t *testing.T) {
+	target := maskTarget{addr: "h:22", name: "x.service"}
+	tests := []struct {
+		what string
+		err  error
+		want []string
+	}{
+		{"refused login on the bastion", &sshtransport.HostError{Hop: "bastion", Addr: "b:22", Setting: sshtransport.SettingUser, Err: errors.New("SSH authentication failed")},
+			[]string{"bastion b:22: SSH authentication failed", "`bastion.user`, and `bastion.private_key`, `bastion.password` or `agent`"}},
+		{"refused login on the target", &sshtransport.HostError{Addr: "h:22", Setting: sshtransport.SettingUser, Err: errors.New("SSH authentication failed")},
+			[]string{"`user`, and `private_key` (with `certificate`), `password` or `agent`"}},
+		{"bastion's timeout", &sshtransport.HostError{Hop: "bastion", Addr: "b:22", Setting: sshtransport.SettingTimeout, Err: errors.New("slow")},
+			[]string{"Attribute to check: `timeout`."}},
+		{"bastion's key changed", &sshtransport.HostKeyError{Hop: "bastion", Addr: "b:22", Pinned: true, Changed: true},
+			[]string{"Provider attribute to change: `bastion.host_key` (or `bastion.known_hosts_file` / `bastion.host_key`)"}},
+		{"the targets' certificate, used by the bastion", &sshtransport.ConfigError{Hop: "bastion", Setting: sshtransport.SettingCertificate, Err: errors.New("expired")},
+			[]string{"Provider attribute to change: `certificate` (as the bastion uses it).", "id_ed25519-cert.pub"}},
+	}
+	for _, tt := range tests {
+		got := failureReason(target, tt.err)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: reason does not mention %q:\n%s", tt.what, w, got)
 			}
 		}
 	}

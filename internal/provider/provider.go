@@ -213,7 +213,7 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	pool, err := sshtransport.NewPool(tc)
 	if err != nil {
-		addConnectionConfigError(&resp.Diagnostics, err)
+		addConfigError(&resp.Diagnostics, err)
 		return
 	}
 	data.host = (&engineSet{runner: pool.Runner, sudo: tc.UsesSudo()}).host

@@ -256,8 +256,15 @@ func TestConfigureBastion(t *testing.T) {
 	t.Run("the block's key is checked, on the block", func(t *testing.T) {
 		resp := configureWith(t, map[string]any{"private_key": key, "bastion": map[string]any{"host": "jump", "private_key": "not a key"}})
 		errs := onBlockPath(resp.Diagnostics, "private_key")
-		if len(errs) != 1 || !strings.Contains(errs[0].Detail(), "bastion.private_key") || resp.ResourceData != nil {
+		if len(errs) != 1 || !strings.Contains(errs[0].Detail(), "`bastion.private_key`") || !strings.Contains(errs[0].Detail(), `file("~/.ssh/id_ed25519")`) || resp.ResourceData != nil {
 			t.Errorf("diagnostics = %v, want one error on bastion.private_key", resp.Diagnostics)
+		}
+	})
+	t.Run("the block's key is decrypted with the provider's passphrase", func(t *testing.T) {
+		resp := configureWith(t, map[string]any{"private_key": key, "bastion": map[string]any{"host": "jump", "private_key": testPrivateKey(t, "s3cret")}})
+		errs := onPath(resp.Diagnostics, diag.SeverityError, "private_key_passphrase")
+		if len(errs) != 1 || !strings.Contains(errs[0].Detail(), "as the bastion uses it") || !strings.Contains(errs[0].Detail(), "`bastion.private_key`") {
+			t.Errorf("diagnostics = %v, want one error on private_key_passphrase, for the bastion's key", resp.Diagnostics)
 		}
 	})
 	t.Run("the block's host_key is checked, on the block", func(t *testing.T) {
@@ -559,11 +566,11 @@ func TestAccProviderConnection_encryptedKey(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      maskConfig(provider(), unit),
-				ExpectError: errorPattern("private_key is encrypted", "private_key_passphrase"),
+				ExpectError: errorPattern("`private_key_passphrase`", "the private key is encrypted", "Set `private_key_passphrase`"),
 			},
 			{
 				Config:      maskConfig(provider(`private_key_passphrase = "wrong"`), unit),
-				ExpectError: errorPattern("private_key_passphrase does not decrypt private_key"),
+				ExpectError: errorPattern("`private_key_passphrase`", "does not decrypt the private key"),
 			},
 			{
 				Config: maskConfig(provider("private_key_passphrase = "+hclString(passphrase)), unit),
@@ -599,7 +606,7 @@ func TestAccProviderConnection_certificate(t *testing.T) {
 			{
 				// The certificate of another key is refused at once.
 				Config:      maskConfig(provider(env.KeyFile, certificate), unit),
-				ExpectError: errorPattern("certificate", "certifies the key", "but private_key is"),
+				ExpectError: errorPattern("certificate", "certifies the key", "but the private key is"),
 			},
 			{
 				Config: maskConfig(provider(env.CertKeyFile, certificate), unit),

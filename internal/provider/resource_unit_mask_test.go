@@ -490,7 +490,7 @@ func TestAccUnitMask_sudo(t *testing.T) {
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config:      maskConfig(providerBlock(env, h, `user = "operator"`, `sudo_password = "not-the-password"`), refusedUnit),
-				ExpectError: errorPattern(`sudo rejected sudo_password`),
+				ExpectError: errorPattern(`sudo rejected the sudo password`, "`sudo_password`"),
 				Check:       checkHostMask(env, h, refusedUnit, false, false),
 			}},
 		})

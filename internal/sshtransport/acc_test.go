@@ -165,8 +165,8 @@ func TestAccPool_sudo(t *testing.T) {
 		{"password on stdin", "operator", func(c *Config) { c.SudoPassword = env.OperatorPassword }, sudoID("-S -p ''"), "0\n", "", ""},
 		{"no password needed", "deploy", func(c *Config) { c.Sudo = true }, sudoID("-n"), "0\n", "", ""},
 		{"unprivileged command, empty stdin", "operator", func(c *Config) { c.SudoPassword = env.OperatorPassword }, readStdin, "end\n", "", ""},
-		{"wrong password", "operator", func(c *Config) { c.SudoPassword = "not-the-password" }, sudoID("-S -p ''"), "", "sudo_password", "sudo rejected sudo_password"},
-		{"password missing", "operator", func(c *Config) { c.Sudo = true }, sudoID("-n"), "", "sudo_password", "sudo needs a password"},
+		{"wrong password", "operator", func(c *Config) { c.SudoPassword = "not-the-password" }, sudoID("-S -p ''"), "", "sudo password", "sudo rejected the sudo password"},
+		{"password missing", "operator", func(c *Config) { c.Sudo = true }, sudoID("-n"), "", "sudo password", "sudo needs a password"},
 		{"privileged without sudo", "operator", nil, sudoID("-n"), "", "", ""},
 	}
 	for _, tt := range tests {

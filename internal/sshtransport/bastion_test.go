@@ -183,19 +183,19 @@ func TestPoolBastionHostKeys(t *testing.T) {
 		mention   []string
 	}{
 		{"bastion unknown", func(c *Config) { c.Bastion.HostKey, c.Bastion.KnownHostsFile = "", emptyKnownHosts },
-			"bastion", "bastion.known_hosts_file", []string{"host key of bastion " + bastion.addr + " is unknown", emptyKnownHosts, "bastion.host_key"}},
+			"bastion", "bastion known_hosts file", []string{"host key of bastion " + bastion.addr + " is unknown", emptyKnownHosts}},
 		{"bastion changed", func(c *Config) { c.Bastion.HostKey = string(ssh.MarshalAuthorizedKey(stranger)) },
-			"bastion", "bastion.host_key", []string{"host key of bastion " + bastion.addr + " has CHANGED", "set bastion.host_key"}},
+			"bastion", "bastion pinned host key", []string{"host key of bastion " + bastion.addr + " has CHANGED", "pin it instead"}},
 		{"bastion missing file", func(c *Config) {
 			c.Bastion.HostKey, c.Bastion.KnownHostsFile = "", filepath.Join(t.TempDir(), "none")
-		}, "bastion", "bastion.known_hosts_file", []string{"does not exist"}},
+		}, "bastion", "bastion known_hosts file", []string{"does not exist"}},
 		// The target is checked against the provider's settings, under its
 		// own address, though it is reached through the bastion.
 		{"target changed", func(c *Config) { c.HostKey = string(ssh.MarshalAuthorizedKey(stranger)) },
-			"", "host_key", []string{"host key of " + target.addr + " has CHANGED"}},
+			"", "pinned host key", []string{"host key of " + target.addr + " has CHANGED"}},
 		{"target unknown", func(c *Config) {
 			c.HostKey, c.KnownHostsFile = "", writeKnownHosts(t, knownLine(bastion.addr, bastion.signer.PublicKey()))
-		}, "", "known_hosts_file", []string{"host key of " + target.addr + " is unknown"}},
+		}, "", "known_hosts file", []string{"host key of " + target.addr + " is unknown"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
@@ -207,8 +207,8 @@ func TestPoolBastionHostKeys(t *testing.T) {
 			if !errors.As(err, &he) {
 				t.Fatalf("err = %#v, want *HostKeyError", err)
 			}
-			if he.Hop != tt.hop || he.Attribute != tt.attribute {
-				t.Errorf("Hop, Attribute = %q, %q; want %q, %q", he.Hop, he.Attribute, tt.hop, tt.attribute)
+			if he.Hop != tt.hop || settingOf(he.Hop, he.Setting()) != tt.attribute {
+				t.Errorf("Hop, Setting = %q, %q; want %q, %q", he.Hop, he.Setting(), tt.hop, tt.attribute)
 			}
 			for _, m := range tt.mention {
 				if !strings.Contains(err.Error(), m) {
@@ -245,17 +245,17 @@ func TestPoolBastionErrors(t *testing.T) {
 		mention    []string
 	}{
 		{"bastion unreachable", func(c *Config) { c.Bastion.Addr = closed }, false, "",
-			"bastion", "bastion.host", []string{"bastion " + closed + ": cannot connect"}},
+			"bastion", "bastion host", []string{"bastion " + closed + ": cannot connect"}},
 		{"bastion refuses the key", func(c *Config) { c.Bastion.PrivateKey = openSSHPEM(t, other, "") }, false, "",
-			"bastion", "bastion.user", []string{"bastion " + bastion.addr + ": ", `authentication as "jump" failed`, "bastion.private_key"}},
+			"bastion", "bastion user", []string{"bastion " + bastion.addr + ": ", `authentication as "jump" failed`}},
 		{"bastion refuses the password", func(c *Config) { c.Bastion.PrivateKey, c.Bastion.Password = "", "nope" }, false, "",
-			"bastion", "bastion.user", []string{"bastion " + bastion.addr + ": ", `authentication as "jump" failed`}},
+			"bastion", "bastion user", []string{"bastion " + bastion.addr + ": ", `authentication as "jump" failed`}},
 		{"target refuses the key", func(c *Config) { c.PrivateKey = openSSHPEM(t, other, "") }, false, "",
 			"", "user", []string{target.addr + ": ", `authentication as "deploy" failed`}},
 		{"target unreachable from the bastion", func(c *Config) {}, false, closed,
 			"", "host", []string{closed + ": cannot connect through bastion " + bastion.addr, "connect failed"}},
 		{"forwarding prohibited", func(c *Config) {}, true, "",
-			"bastion", "bastion.host", []string{"bastion " + bastion.addr + ": refuses to forward", "AllowTcpForwarding"}},
+			"bastion", "bastion host", []string{"bastion " + bastion.addr + ": refuses to forward", "AllowTcpForwarding"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
@@ -304,7 +304,7 @@ func TestPoolBastionTimeouts(t *testing.T) {
 			start := time.Now()
 			err := runTrue(newTestPool(t, cfg).Runner(tt.target))
 			elapsed := time.Since(start)
-			he := asHostError(t, err, "timeout", tt.mention)
+			he := asHostError(t, err, settingOf(tt.hop, SettingTimeout), tt.mention)
 			if he.Hop != tt.hop {
 				t.Errorf("Hop = %q, want %q", he.Hop, tt.hop)
 			}
@@ -349,19 +349,19 @@ func TestNewPoolBastion(t *testing.T) {
 	}{
 		{"minimal", func(c *Config) {}, ""},
 		{"password only", func(c *Config) { c.Bastion.PrivateKey, c.Bastion.Password = "", "pw" }, ""},
-		{"no address", func(c *Config) { c.Bastion.Addr = "" }, "bastion.host"},
-		{"no user", func(c *Config) { c.Bastion.User = "" }, "bastion.user"},
-		{"no auth", func(c *Config) { c.Bastion.PrivateKey = "" }, "bastion.private_key"},
-		{"garbage key", func(c *Config) { c.Bastion.PrivateKey = "nope" }, "bastion.private_key"},
-		{"encrypted key", func(c *Config) { c.Bastion.PrivateKey = openSSHPEM(t, k.ed25519, "pw") }, "private_key_passphrase"},
+		{"no address", func(c *Config) { c.Bastion.Addr = "" }, "bastion host"},
+		{"no user", func(c *Config) { c.Bastion.User = "" }, "bastion user"},
+		{"no auth", func(c *Config) { c.Bastion.PrivateKey = "" }, "bastion private key"},
+		{"garbage key", func(c *Config) { c.Bastion.PrivateKey = "nope" }, "bastion private key"},
+		{"encrypted key", func(c *Config) { c.Bastion.PrivateKey = openSSHPEM(t, k.ed25519, "pw") }, "bastion private key passphrase"},
 		{"encrypted key with passphrase", func(c *Config) {
 			c.Bastion.PrivateKey, c.Bastion.PrivateKeyPassphrase = openSSHPEM(t, k.ed25519, "pw"), "pw"
 		}, ""},
-		{"bad host key", func(c *Config) { c.Bastion.HostKey = "ssh-ed25519 notbase64" }, "bastion.host_key"},
-		{"agent without socket", func(c *Config) { c.Bastion.Agent = true }, "agent"},
+		{"bad host key", func(c *Config) { c.Bastion.HostKey = "ssh-ed25519 notbase64" }, "bastion pinned host key"},
+		{"agent without socket", func(c *Config) { c.Bastion.Agent = true }, "ssh-agent"},
 		{"certificate of another key", func(c *Config) {
 			c.Bastion.Certificate = string(ssh.MarshalAuthorizedKey(signCert(t, newCA(t), sshPublic(t, k.rsa), ssh.UserCert, time.Hour)))
-		}, "bastion.certificate"},
+		}, "bastion certificate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {

@@ -82,7 +82,7 @@ func TestParseCertificate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
-			cert, err := parseCertificate(tt.text, "certificate")
+			cert, err := parseCertificate(tt.text, "")
 			if tt.mention == "" {
 				if err != nil || cert == nil {
 					t.Fatalf("parseCertificate = %v, %v", cert, err)
@@ -115,7 +115,7 @@ func TestAuthMethodsCertificate(t *testing.T) {
 		{"agent holding the certified key", Config{Agent: true, AgentSocket: agentWithKey, Certificate: cert}, "", nil},
 		{"key, its certificate and an agent", Config{PrivateKey: key, Certificate: cert, Agent: true, AgentSocket: agentWithOther}, "", nil},
 		{"certificate of another key", Config{PrivateKey: key, Certificate: otherCert}, "certificate",
-			[]string{"certifies the key ssh-rsa SHA256:", "private_key is ssh-ed25519 SHA256:"}},
+			[]string{"certifies the key ssh-rsa SHA256:", "the private key is ssh-ed25519 SHA256:"}},
 		{"certificate alone", Config{Certificate: cert, Password: "pw"}, "certificate", []string{"needs its private key"}},
 		{"agent without the certified key", Config{Agent: true, AgentSocket: agentWithOther, Certificate: cert}, "certificate",
 			[]string{"does not hold", "ssh-add"}},
@@ -193,7 +193,7 @@ func TestPoolAgentKeysAfterARefusedKey(t *testing.T) {
 func TestBastionCredentialsNameTheBlock(t *testing.T) {
 	_, err := Bastion{PrivateKey: "nope"}.credentials().authMethods(nil)
 	var ce *ConfigError
-	if !errors.As(err, &ce) || ce.Attribute != "bastion.private_key" {
+	if !errors.As(err, &ce) || settingOf(ce.Hop, ce.Setting) != "bastion private key" {
 		t.Errorf("err = %v, want a ConfigError on bastion.private_key", err)
 	}
 }

@@ -60,17 +60,6 @@ type Bastion struct {
 	InsecureIgnoreHostKey bool
 }
 
-// ConfigError is a configuration that cannot work; Attribute names the
-// provider attribute to change ("bastion.private_key" for one in the
-// bastion block).
-type ConfigError struct {
-	Attribute string
-	Err       error
-}
-
-func (e *ConfigError) Error() string { return e.Attribute + ": " + e.Err.Error() }
-func (e *ConfigError) Unwrap() error { return e.Err }
-
 // UsesSudo says whether privileged commands need sudo: the caller's
 // scripts then run systemctl (and only systemctl) through it, as
 // 'sudo -S -p "" systemctl …' when SudoPasswordOnStdin (-p with an empty
@@ -86,7 +75,7 @@ func (c Config) SudoPasswordOnStdin() bool { return c.SudoPassword != "" }
 
 // credentials are one hop's ways to log in.
 type credentials struct {
-	prefix      string // attribute prefix of the hop's own settings: "" or "bastion."
+	hop         string // "" or "bastion"
 	privateKey  string
 	passphrase  string
 	certificate string
@@ -99,7 +88,7 @@ func (c Config) credentials() credentials {
 }
 
 func (b Bastion) credentials() credentials {
-	return credentials{prefix: "bastion.", privateKey: b.PrivateKey, passphrase: b.PrivateKeyPassphrase, certificate: b.Certificate, password: b.Password, agent: b.Agent}
+	return credentials{hop: "bastion", privateKey: b.PrivateKey, passphrase: b.PrivateKeyPassphrase, certificate: b.Certificate, password: b.Password, agent: b.Agent}
 }
 
 // authMethods builds the client's authentication from the config; key
@@ -127,11 +116,11 @@ func (c Config) authMethods() ([]ssh.AuthMethod, func() error, error) {
 // client is safe for concurrent use.
 func openAgent(socket string) (agent.ExtendedAgent, func() error, error) {
 	if socket == "" {
-		return nil, nil, &ConfigError{Attribute: "agent", Err: errors.New("agent is true but SSH_AUTH_SOCK is not set: start ssh-agent, or give private_key or password")}
+		return nil, nil, &ConfigError{Setting: SettingAgent, Err: errors.New("the ssh-agent is asked for, but SSH_AUTH_SOCK is not set: start ssh-agent, or log in with a private key or a password")}
 	}
 	conn, err := net.Dial("unix", socket)
 	if err != nil {
-		return nil, nil, &ConfigError{Attribute: "agent", Err: fmt.Errorf("cannot reach the ssh-agent at SSH_AUTH_SOCK=%s: %w", socket, err)}
+		return nil, nil, &ConfigError{Setting: SettingAgent, Err: fmt.Errorf("cannot reach the ssh-agent at SSH_AUTH_SOCK=%s: %w", socket, err)}
 	}
 	return agent.NewClient(conn), conn.Close, nil
 }
@@ -147,20 +136,20 @@ func (cr credentials) authMethods(keyring agent.ExtendedAgent) ([]ssh.AuthMethod
 		err    error
 	)
 	if cr.certificate != "" {
-		if cert, err = parseCertificate(cr.certificate, cr.prefix+"certificate"); err != nil {
+		if cert, err = parseCertificate(cr.certificate, cr.hop); err != nil {
 			return nil, err
 		}
 		if cr.privateKey == "" && !cr.agent {
-			return nil, &ConfigError{Attribute: cr.prefix + "certificate", Err: errors.New("a certificate needs its private key: set private_key (or use the ssh-agent holding the key)")}
+			return nil, &ConfigError{Hop: cr.hop, Setting: SettingCertificate, Err: errors.New("a certificate needs its private key: give the key, or use the ssh-agent holding it")}
 		}
 	}
 	if cr.privateKey != "" {
-		signer, err := parsePrivateKey(cr.privateKey, cr.passphrase, cr.prefix+"private_key")
+		signer, err := parsePrivateKey(cr.privateKey, cr.passphrase, cr.hop)
 		if err != nil {
 			return nil, err
 		}
 		if cert != nil {
-			certSigner, err := certSignerFor(cert, signer, cr.prefix)
+			certSigner, err := certSignerFor(cert, signer, cr.hop)
 			if err != nil {
 				return nil, err
 			}
@@ -170,20 +159,20 @@ func (cr credentials) authMethods(keyring agent.ExtendedAgent) ([]ssh.AuthMethod
 		static = append(static, signer)
 	}
 	if cr.agent && keyring == nil {
-		return nil, &ConfigError{Attribute: "agent", Err: errors.New("agent is true but no ssh-agent was opened")}
+		return nil, &ConfigError{Setting: SettingAgent, Err: errors.New("the ssh-agent is asked for, but none was opened")}
 	}
 	var methods []ssh.AuthMethod
 	switch {
 	case cr.agent:
 		// The agent's keys are listed at every login, so keys added to it
-		// later are used too. A certificate given without private_key is
+		// later are used too. A certificate given without a private key is
 		// paired with the agent key it certifies.
 		agentCert := cert
 		if cr.privateKey != "" {
 			agentCert = nil
 		}
 		if agentCert != nil {
-			if err := checkAgentHolds(keyring, agentCert, cr.prefix); err != nil {
+			if err := checkAgentHolds(keyring, agentCert, cr.hop); err != nil {
 				return nil, err
 			}
 		}
@@ -218,63 +207,64 @@ func (cr credentials) authMethods(keyring agent.ExtendedAgent) ([]ssh.AuthMethod
 			}))
 	}
 	if len(methods) == 0 {
-		return nil, &ConfigError{Attribute: cr.prefix + "private_key", Err: errors.New("no way to authenticate: set private_key, password, or agent (with SSH_AUTH_SOCK)")}
+		return nil, &ConfigError{Hop: cr.hop, Setting: SettingPrivateKey, Err: errors.New("no way to authenticate: no private key, password or ssh-agent is given")}
 	}
 	return methods, nil
 }
 
 // parseCertificate reads an OpenSSH user certificate (a *-cert.pub file).
 // An expired one is refused here rather than by every host.
-func parseCertificate(text, attribute string) (*ssh.Certificate, error) {
+func parseCertificate(text, hop string) (*ssh.Certificate, error) {
+	bad := func(err error) error { return &ConfigError{Hop: hop, Setting: SettingCertificate, Err: err} }
 	key, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(text))
 	if err != nil {
-		return nil, &ConfigError{Attribute: attribute, Err: fmt.Errorf("not an OpenSSH certificate in authorized_keys format (give the contents of the *-cert.pub file, e.g. file(\"~/.ssh/id_ed25519-cert.pub\")): %w", err)}
+		return nil, bad(fmt.Errorf("not an OpenSSH certificate in authorized_keys format (the contents of a *-cert.pub file): %w", err))
 	}
 	if len(bytes.TrimSpace(rest)) > 0 {
-		return nil, &ConfigError{Attribute: attribute, Err: errors.New("holds more than one key; give exactly one certificate")}
+		return nil, bad(errors.New("holds more than one key; give exactly one certificate"))
 	}
 	cert, ok := key.(*ssh.Certificate)
 	if !ok {
-		return nil, &ConfigError{Attribute: attribute, Err: fmt.Errorf("is a plain %s public key, not a certificate (give the contents of the *-cert.pub file that ssh-keygen -s wrote)", key.Type())}
+		return nil, bad(fmt.Errorf("is a plain %s public key, not a certificate (give the contents of the *-cert.pub file that ssh-keygen -s wrote)", key.Type()))
 	}
 	if cert.CertType != ssh.UserCert {
-		return nil, &ConfigError{Attribute: attribute, Err: errors.New("is a host certificate; logging in needs a user certificate")}
+		return nil, bad(errors.New("is a host certificate; logging in needs a user certificate"))
 	}
 	if cert.ValidBefore != ssh.CertTimeInfinity && time.Now().Unix() >= int64(cert.ValidBefore) {
-		return nil, &ConfigError{Attribute: attribute, Err: fmt.Errorf("expired at %s (certificate %q): have it signed again", time.Unix(int64(cert.ValidBefore), 0).UTC().Format(time.RFC3339), cert.KeyId)}
+		return nil, bad(fmt.Errorf("expired at %s (certificate %q): have it signed again", time.Unix(int64(cert.ValidBefore), 0).UTC().Format(time.RFC3339), cert.KeyId))
 	}
 	return cert, nil
 }
 
 // certSignerFor pairs cert with the private key it certifies.
-func certSignerFor(cert *ssh.Certificate, signer ssh.Signer, prefix string) (ssh.Signer, error) {
+func certSignerFor(cert *ssh.Certificate, signer ssh.Signer, hop string) (ssh.Signer, error) {
 	if !bytes.Equal(cert.Key.Marshal(), signer.PublicKey().Marshal()) {
-		return nil, &ConfigError{Attribute: prefix + "certificate", Err: fmt.Errorf("certifies the key %s, but %sprivate_key is %s: give the certificate of that key (its *-cert.pub file)",
-			describeKey(cert.Key), prefix, describeKey(signer.PublicKey()))}
+		return nil, &ConfigError{Hop: hop, Setting: SettingCertificate, Err: fmt.Errorf("certifies the key %s, but the private key is %s: give the certificate of that key (its *-cert.pub file)",
+			describeKey(cert.Key), describeKey(signer.PublicKey()))}
 	}
 	cs, err := ssh.NewCertSigner(cert, signer)
 	if err != nil {
-		return nil, &ConfigError{Attribute: prefix + "certificate", Err: err}
+		return nil, &ConfigError{Hop: hop, Setting: SettingCertificate, Err: err}
 	}
 	return cs, nil
 }
 
 // checkAgentHolds makes sure the agent holds the key a certificate
 // certifies, when the certificate comes without its private key.
-func checkAgentHolds(keyring agent.ExtendedAgent, cert *ssh.Certificate, prefix string) error {
+func checkAgentHolds(keyring agent.ExtendedAgent, cert *ssh.Certificate, hop string) error {
 	keys, err := keyring.List()
 	if err != nil {
-		return &ConfigError{Attribute: "agent", Err: fmt.Errorf("cannot list the ssh-agent's keys: %w", err)}
+		return &ConfigError{Setting: SettingAgent, Err: fmt.Errorf("cannot list the ssh-agent's keys: %w", err)}
 	}
 	for _, k := range keys {
 		if bytes.Equal(k.Marshal(), cert.Key.Marshal()) {
 			return nil
 		}
 	}
-	return &ConfigError{Attribute: prefix + "certificate", Err: fmt.Errorf("certifies the key %s, which the ssh-agent does not hold (it holds %d keys): ssh-add that key, or set private_key", describeKey(cert.Key), len(keys))}
+	return &ConfigError{Hop: hop, Setting: SettingCertificate, Err: fmt.Errorf("certifies the key %s, which the ssh-agent does not hold (it holds %d keys): ssh-add that key, or give it as the private key", describeKey(cert.Key), len(keys))}
 }
 
-func parsePrivateKey(pemBytes, passphrase, attribute string) (ssh.Signer, error) {
+func parsePrivateKey(pemBytes, passphrase, hop string) (ssh.Signer, error) {
 	var (
 		signer ssh.Signer
 		err    error
@@ -287,17 +277,17 @@ func parsePrivateKey(pemBytes, passphrase, attribute string) (ssh.Signer, error)
 			signer, err = ssh.ParsePrivateKey([]byte(pemBytes))
 		}
 		if errors.Is(err, x509.IncorrectPasswordError) {
-			return nil, &ConfigError{Attribute: "private_key_passphrase", Err: fmt.Errorf("private_key_passphrase does not decrypt %s", attribute)}
+			return nil, &ConfigError{Hop: hop, Setting: SettingPassphrase, Err: errors.New("does not decrypt the private key")}
 		}
 	} else {
 		signer, err = ssh.ParsePrivateKey([]byte(pemBytes))
 		var missing *ssh.PassphraseMissingError
 		if errors.As(err, &missing) {
-			return nil, &ConfigError{Attribute: "private_key_passphrase", Err: fmt.Errorf("%s is encrypted: set private_key_passphrase", attribute)}
+			return nil, &ConfigError{Hop: hop, Setting: SettingPassphrase, Err: errors.New("the private key is encrypted, and no passphrase is given")}
 		}
 	}
 	if err != nil {
-		return nil, &ConfigError{Attribute: attribute, Err: fmt.Errorf("cannot parse the private key (give the key's contents, e.g. file(\"~/.ssh/id_ed25519\"), in OpenSSH or PEM format): %w", err)}
+		return nil, &ConfigError{Hop: hop, Setting: SettingPrivateKey, Err: fmt.Errorf("cannot parse the private key (OpenSSH or PEM format): %w", err)}
 	}
 	return signer, nil
 }

@@ -90,14 +90,23 @@ func sshPublic(t *testing.T, key any) ssh.PublicKey {
 	return signer.PublicKey()
 }
 
+// settingOf names a hop's setting as the tests' tables do, and as
+// ConfigError.Error() begins: "bastion private key", "timeout".
+func settingOf(hop string, s Setting) string {
+	if hop != "" {
+		return hop + " " + s.String()
+	}
+	return s.String()
+}
+
 func wantConfigError(t *testing.T, err error, attribute string, mention ...string) {
 	t.Helper()
 	var ce *ConfigError
 	if !errors.As(err, &ce) {
 		t.Fatalf("err = %#v, want *ConfigError on %s", err, attribute)
 	}
-	if ce.Attribute != attribute {
-		t.Errorf("Attribute = %q, want %q (err: %v)", ce.Attribute, attribute, err)
+	if got := settingOf(ce.Hop, ce.Setting); got != attribute {
+		t.Errorf("setting = %q, want %q (err: %v)", got, attribute, err)
 	}
 	if !strings.HasPrefix(err.Error(), attribute+": ") {
 		t.Errorf("Error() = %q does not start with the attribute", err)
@@ -136,7 +145,7 @@ func TestParsePrivateKey(t *testing.T) {
 		{"with blank lines", "\n\n" + openSSHPEM(t, k.ed25519, "") + "\n", "", sshPublic(t, k.ed25519)},
 	}
 	for _, tt := range tests {
-		signer, err := parsePrivateKey(tt.pem, tt.passphrase, "private_key")
+		signer, err := parsePrivateKey(tt.pem, tt.passphrase, "")
 		if err != nil {
 			t.Errorf("%s: %v", tt.what, err)
 			continue
@@ -155,16 +164,16 @@ func TestParsePrivateKeyErrors(t *testing.T) {
 		attribute             string
 		mention               []string
 	}{
-		{"encrypted, no passphrase", encrypted, "", "private_key_passphrase", []string{"encrypted"}},
-		{"encrypted, wrong passphrase", encrypted, "wrong", "private_key_passphrase", []string{"does not decrypt"}},
-		{"garbage", "not a key", "", "private_key", []string{"cannot parse"}},
-		{"garbage with a passphrase", "not a key", "x", "private_key", []string{"cannot parse"}},
-		{"public key instead", string(ssh.MarshalAuthorizedKey(sshPublic(t, k.ed25519))), "", "private_key", []string{"cannot parse"}},
-		{"truncated", encrypted[:len(encrypted)/2], "s3cret", "private_key", []string{"cannot parse"}},
+		{"encrypted, no passphrase", encrypted, "", "private key passphrase", []string{"encrypted"}},
+		{"encrypted, wrong passphrase", encrypted, "wrong", "private key passphrase", []string{"does not decrypt"}},
+		{"garbage", "not a key", "", "private key", []string{"cannot parse"}},
+		{"garbage with a passphrase", "not a key", "x", "private key", []string{"cannot parse"}},
+		{"public key instead", string(ssh.MarshalAuthorizedKey(sshPublic(t, k.ed25519))), "", "private key", []string{"cannot parse"}},
+		{"truncated", encrypted[:len(encrypted)/2], "s3cret", "private key", []string{"cannot parse"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
-			_, err := parsePrivateKey(tt.pem, tt.passphrase, "private_key")
+			_, err := parsePrivateKey(tt.pem, tt.passphrase, "")
 			wantConfigError(t, err, tt.attribute, tt.mention...)
 			// The key itself must never end up in an error message.
 			if strings.Contains(err.Error(), "PRIVATE KEY") || (tt.passphrase != "" && strings.Contains(err.Error(), tt.passphrase)) {
@@ -265,11 +274,11 @@ func TestAuthMethodsErrors(t *testing.T) {
 		attribute string
 		mention   []string
 	}{
-		{"nothing", Config{}, "private_key", []string{"no way to authenticate"}},
-		{"agent without socket", Config{Agent: true}, "agent", []string{"SSH_AUTH_SOCK"}},
-		{"agent without socket, with a key", Config{Agent: true, PrivateKey: openSSHPEM(t, k.ed25519, "")}, "agent", []string{"SSH_AUTH_SOCK"}},
-		{"agent socket missing", Config{Agent: true, AgentSocket: missing}, "agent", []string{missing}},
-		{"encrypted key", Config{PrivateKey: openSSHPEM(t, k.ed25519, "pw")}, "private_key_passphrase", nil},
+		{"nothing", Config{}, "private key", []string{"no way to authenticate"}},
+		{"agent without socket", Config{Agent: true}, "ssh-agent", []string{"SSH_AUTH_SOCK"}},
+		{"agent without socket, with a key", Config{Agent: true, PrivateKey: openSSHPEM(t, k.ed25519, "")}, "ssh-agent", []string{"SSH_AUTH_SOCK"}},
+		{"agent socket missing", Config{Agent: true, AgentSocket: missing}, "ssh-agent", []string{missing}},
+		{"encrypted key", Config{PrivateKey: openSSHPEM(t, k.ed25519, "pw")}, "private key passphrase", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
@@ -305,7 +314,7 @@ func TestUsesSudo(t *testing.T) {
 
 func TestConfigErrorUnwraps(t *testing.T) {
 	inner := errors.New("inner")
-	err := error(&ConfigError{Attribute: "timeout", Err: inner})
+	err := error(&ConfigError{Setting: SettingTimeout, Err: inner})
 	if !errors.Is(err, inner) || err.Error() != "timeout: inner" {
 		t.Errorf("err = %q", err)
 	}
@@ -327,13 +336,13 @@ func TestNewPool(t *testing.T) {
 		{"zero timeout", func(c *Config) { c.Timeout = 0 }, "timeout"},
 		{"negative timeout", func(c *Config) { c.Timeout = -time.Second }, "timeout"},
 		{"no user", func(c *Config) { c.User = "" }, "user"},
-		{"bad host key", func(c *Config) { c.HostKey = "ssh-ed25519 notbase64" }, "host_key"},
-		{"private key as host key", func(c *Config) { c.HostKey = key }, "host_key"},
-		{"two host keys", func(c *Config) { c.HostKey = hostKey + hostKey }, "host_key"},
-		{"no auth", func(c *Config) { c.PrivateKey = "" }, "private_key"},
+		{"bad host key", func(c *Config) { c.HostKey = "ssh-ed25519 notbase64" }, "pinned host key"},
+		{"private key as host key", func(c *Config) { c.HostKey = key }, "pinned host key"},
+		{"two host keys", func(c *Config) { c.HostKey = hostKey + hostKey }, "pinned host key"},
+		{"no auth", func(c *Config) { c.PrivateKey = "" }, "private key"},
 		{"wrong passphrase", func(c *Config) {
 			c.PrivateKey, c.PrivateKeyPassphrase = openSSHPEM(t, k.ed25519, "right"), "wrong"
-		}, "private_key_passphrase"},
+		}, "private key passphrase"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {

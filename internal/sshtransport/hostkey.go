@@ -17,42 +17,50 @@ import (
 // HostKeyError is a host whose key could not be trusted: unknown, or
 // different from the one on record.
 type HostKeyError struct {
-	Hop       string // "bastion" for the jump host, "" for a target
-	Addr      string
-	Got       ssh.PublicKey
-	Want      []string // "TYPE SHA256:… (where)" of the keys on record
-	Changed   bool
-	Source    string // "host_key" or the known_hosts file
-	Missing   bool   // the known_hosts file does not exist
-	Attribute string // the provider attribute to change
+	Hop     string // "bastion" for the jump host, "" for a target
+	Addr    string
+	Got     ssh.PublicKey
+	Want    []string // "TYPE SHA256:… (where)" of the keys on record
+	Changed bool
+	Pinned  bool   // the key on record is the pinned host key, not a file's
+	Source  string // the known_hosts file, unless Pinned
+	Missing bool   // the known_hosts file does not exist
+}
+
+// Setting is what to change when the new key is expected.
+func (e *HostKeyError) Setting() Setting {
+	if e.Pinned {
+		return SettingHostKey
+	}
+	return SettingKnownHosts
 }
 
 func (e *HostKeyError) Error() string {
 	host, port, _ := net.SplitHostPort(e.Addr)
 	got := describeKey(e.Got)
-	name, hostKeyAttr := e.Addr, "host_key"
+	name := e.Addr
 	if e.Hop != "" {
-		name, hostKeyAttr = e.Hop+" "+e.Addr, e.Hop+".host_key"
+		name = e.Hop + " " + e.Addr
 	}
 	keyscan := fmt.Sprintf("ssh-keyscan -p %s %s >> %s", port, host, e.Source)
 	switch {
-	case e.Changed && e.Source == "host_key":
-		return fmt.Sprintf("the SSH host key of %s has CHANGED: %s pins %s, but the host presented %s. "+
+	case e.Changed && e.Pinned:
+		return fmt.Sprintf("the SSH host key of %s has CHANGED: the pinned host key is %s, but the host presented %s. "+
 			"Someone may be intercepting the connection, or the host was reinstalled. If the new key is expected, "+
-			"set %s to it.", name, hostKeyAttr, strings.Join(e.Want, " and "), got, hostKeyAttr)
+			"pin it instead.", name, strings.Join(e.Want, " and "), got)
 	case e.Changed:
 		// known_hosts writes port 22 as a bare host name: -R needs that form.
 		return fmt.Sprintf("the SSH host key of %s has CHANGED: %s lists %s, but the host presented %s. "+
 			"Someone may be intercepting the connection, or the host was reinstalled. If the new key is expected, "+
-			"replace the old entry (`ssh-keygen -R '%s' -f %s`, then `%s`) or pin the new key with %s.",
-			name, e.Source, strings.Join(e.Want, " and "), got, knownhosts.Normalize(e.Addr), e.Source, keyscan, hostKeyAttr)
+			"replace the old entry (`ssh-keygen -R '%s' -f %s`, then `%s`) or pin the new key.",
+			name, e.Source, strings.Join(e.Want, " and "), got, knownhosts.Normalize(e.Addr), e.Source, keyscan)
 	}
 	where := e.Source
 	if e.Missing {
 		where += " (which does not exist)"
 	}
 	return fmt.Sprintf("the SSH host key of %s is unknown: %s is not in %s. If that fingerprint is the host's, add it with "+
-		"`%s`, or pin it with the provider's %s attribute.", name, got, where, keyscan, hostKeyAttr)
+		"`%s`, or pin it.", name, got, where, keyscan)
 }
 
 func describeKey(k ssh.PublicKey) string {
@@ -66,7 +74,6 @@ func describeKey(k ssh.PublicKey) string {
 // once, on first use), or nothing at all when insecure.
 type hostKeys struct {
 	hop      string // "bastion", or "" for targets
-	prefix   string // attribute prefix: "bastion." or ""
 	insecure bool
 	pinned   ssh.PublicKey
 	file     string
@@ -91,19 +98,16 @@ func newHostKeys(cfg Config) (*hostKeys, error) {
 
 func (pol hostKeyPolicy) build() (*hostKeys, error) {
 	hk := &hostKeys{hop: pol.hop, insecure: pol.insecure, file: pol.knownHostsFile}
-	if pol.hop != "" {
-		hk.prefix = pol.hop + "."
-	}
 	if hk.file == "" {
 		hk.file = knownHostsDefault()
 	}
 	if pol.hostKey != "" {
 		key, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(pol.hostKey))
 		if err != nil {
-			return nil, &ConfigError{Attribute: hk.prefix + "host_key", Err: fmt.Errorf("not a public key in authorized_keys format (e.g. \"ssh-ed25519 AAAA…\", as in the host's /etc/ssh/ssh_host_ed25519_key.pub): %w", err)}
+			return nil, &ConfigError{Hop: hk.hop, Setting: SettingHostKey, Err: fmt.Errorf("not a public key in authorized_keys format (e.g. \"ssh-ed25519 AAAA…\", as in the host's /etc/ssh/ssh_host_ed25519_key.pub): %w", err)}
 		}
 		if len(bytes.TrimSpace(rest)) > 0 {
-			return nil, &ConfigError{Attribute: hk.prefix + "host_key", Err: errors.New("holds more than one key; pin exactly one")}
+			return nil, &ConfigError{Hop: hk.hop, Setting: SettingHostKey, Err: errors.New("holds more than one key; pin exactly one")}
 		}
 		hk.pinned = key
 	}
@@ -118,7 +122,7 @@ func (hk *hostKeys) load() error {
 		}
 		hk.db, hk.dbErr = knownhosts.NewDB(hk.file)
 		if hk.dbErr != nil {
-			hk.dbErr = &ConfigError{Attribute: hk.prefix + "known_hosts_file", Err: fmt.Errorf("cannot read %s: %w", hk.file, hk.dbErr)}
+			hk.dbErr = &ConfigError{Hop: hk.hop, Setting: SettingKnownHosts, Err: fmt.Errorf("cannot read %s: %w", hk.file, hk.dbErr)}
 		}
 	})
 	return hk.dbErr
@@ -137,7 +141,7 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 			if bytes.Equal(key.Marshal(), pinned.Marshal()) {
 				return nil
 			}
-			*failure = &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Want: []string{describeKey(pinned)}, Changed: true, Source: "host_key", Attribute: hk.prefix + "host_key"}
+			*failure = &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Want: []string{describeKey(pinned)}, Changed: true, Pinned: true}
 			return *failure
 		}
 		return cb, algorithmsFor(pinned.Type()), nil
@@ -147,7 +151,7 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 	}
 	if hk.absent {
 		cb := func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			*failure = &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Missing: true, Attribute: hk.prefix + "known_hosts_file"}
+			*failure = &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Missing: true}
 			return *failure
 		}
 		return cb, nil, nil
@@ -160,7 +164,7 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 		}
 		var keyErr *xknownhosts.KeyError
 		if errors.As(err, &keyErr) {
-			e := &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Attribute: hk.prefix + "known_hosts_file", Changed: len(keyErr.Want) > 0}
+			e := &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Changed: len(keyErr.Want) > 0}
 			for _, w := range keyErr.Want {
 				e.Want = append(e.Want, fmt.Sprintf("%s (line %d)", describeKey(w.Key), w.Line))
 			}

@@ -98,8 +98,8 @@ func asHostKeyError(t *testing.T, err, failure error, changed bool, attribute st
 	if he.Changed != changed {
 		t.Errorf("Changed = %v, want %v", he.Changed, changed)
 	}
-	if he.Attribute != attribute {
-		t.Errorf("Attribute = %q, want %q", he.Attribute, attribute)
+	if got := settingOf(he.Hop, he.Setting()); got != attribute {
+		t.Errorf("setting = %q, want %q", got, attribute)
 	}
 	for _, m := range mention {
 		if !strings.Contains(err.Error(), m) {
@@ -152,7 +152,7 @@ func TestHostKeysUnknownHost(t *testing.T) {
 	// The file knows another port of the same address, which is another host.
 	file := writeKnownHosts(t, knownLine("127.0.0.1:2223", newHostPublicKey(t)))
 	algos, err, failure := check(t, Config{KnownHostsFile: file}, testAddr, key)
-	he := asHostKeyError(t, err, failure, false, "known_hosts_file",
+	he := asHostKeyError(t, err, failure, false, "known_hosts file",
 		"host key", "unknown", "ssh-keyscan", "ssh-keyscan -p 2222 127.0.0.1", file, ssh.FingerprintSHA256(key), testAddr)
 	if he.Addr != testAddr || !bytes.Equal(he.Got.Marshal(), key.Marshal()) || len(he.Want) != 0 {
 		t.Errorf("HostKeyError = %+v", he)
@@ -166,7 +166,7 @@ func TestHostKeysChangedKey(t *testing.T) {
 	old, presented := newHostPublicKey(t), newHostPublicKey(t)
 	file := writeKnownHosts(t, "# a comment", knownLine(testAddr, old))
 	_, err, failure := check(t, Config{KnownHostsFile: file}, testAddr, presented)
-	he := asHostKeyError(t, err, failure, true, "known_hosts_file",
+	he := asHostKeyError(t, err, failure, true, "known_hosts file",
 		"CHANGED", ssh.FingerprintSHA256(old), ssh.FingerprintSHA256(presented), file, "line 2")
 	if len(he.Want) != 1 {
 		t.Errorf("Want = %q, want the one key on record", he.Want)
@@ -182,7 +182,7 @@ func TestHostKeysChangedKeyPort22Hint(t *testing.T) {
 	old, presented := newHostPublicKey(t), newHostPublicKey(t)
 	file := writeKnownHosts(t, knownLine("web1:22", old))
 	_, err, failure := check(t, Config{KnownHostsFile: file}, "web1:22", presented)
-	wantHostKeyError(t, err, failure, true, "known_hosts_file", "ssh-keygen -R 'web1' -f "+file, "ssh-keyscan -p 22 web1 >> "+file)
+	wantHostKeyError(t, err, failure, true, "known_hosts file", "ssh-keygen -R 'web1' -f "+file, "ssh-keyscan -p 22 web1 >> "+file)
 }
 
 func TestHostKeysChangedKeyType(t *testing.T) {
@@ -190,14 +190,14 @@ func TestHostKeysChangedKeyType(t *testing.T) {
 	old, presented := newHostPublicKey(t), sshPublic(t, getKeys(t).rsa)
 	file := writeKnownHosts(t, knownLine(testAddr, old))
 	_, err, failure := check(t, Config{KnownHostsFile: file}, testAddr, presented)
-	wantHostKeyError(t, err, failure, true, "known_hosts_file", ssh.FingerprintSHA256(old), ssh.FingerprintSHA256(presented))
+	wantHostKeyError(t, err, failure, true, "known_hosts file", ssh.FingerprintSHA256(old), ssh.FingerprintSHA256(presented))
 }
 
 func TestHostKeysMissingFile(t *testing.T) {
 	key := newHostPublicKey(t)
 	file := filepath.Join(t.TempDir(), "nope", "known_hosts")
 	algos, err, failure := check(t, Config{KnownHostsFile: file}, testAddr, key)
-	he := asHostKeyError(t, err, failure, false, "known_hosts_file", "unknown", file, "does not exist", ssh.FingerprintSHA256(key))
+	he := asHostKeyError(t, err, failure, false, "known_hosts file", "unknown", file, "does not exist", ssh.FingerprintSHA256(key))
 	// The hint stays a runnable command.
 	if !strings.Contains(he.Error(), "ssh-keyscan -p 2222 127.0.0.1 >> "+file+"`") {
 		t.Errorf("hint is not a runnable command: %q", he.Error())
@@ -220,7 +220,7 @@ func TestHostKeysUnreadableFile(t *testing.T) {
 		if cb != nil {
 			t.Error("callback returned along with an error")
 		}
-		wantConfigError(t, err, "known_hosts_file", file)
+		wantConfigError(t, err, "known_hosts file", file)
 	}
 }
 
@@ -270,13 +270,13 @@ func TestHostKeysPinned(t *testing.T) {
 	})
 	t.Run("mismatch", func(t *testing.T) {
 		_, err, failure := check(t, Config{HostKey: authorized(pinned), KnownHostsFile: file}, testAddr, presented)
-		he := asHostKeyError(t, err, failure, true, "host_key",
-			"CHANGED", "host_key", ssh.FingerprintSHA256(pinned), ssh.FingerprintSHA256(presented))
-		if he.Source != "host_key" {
-			t.Errorf("Source = %q", he.Source)
+		he := asHostKeyError(t, err, failure, true, "pinned host key",
+			"CHANGED", "pinned host key", ssh.FingerprintSHA256(pinned), ssh.FingerprintSHA256(presented))
+		if !he.Pinned {
+			t.Errorf("Pinned = false, Source = %q", he.Source)
 		}
-		// host_key is an attribute, not a file: no ssh-keygen advice.
-		if strings.Contains(he.Error(), "ssh-keygen") || !strings.Contains(he.Error(), "set host_key") {
+		// A pinned key is no file: no ssh-keygen advice.
+		if strings.Contains(he.Error(), "ssh-keygen") || !strings.Contains(he.Error(), "pin it instead") {
 			t.Errorf("advice for a pinned key: %q", he.Error())
 		}
 	})
@@ -293,7 +293,7 @@ func TestHostKeysPinned(t *testing.T) {
 	})
 	t.Run("other type", func(t *testing.T) {
 		_, err, failure := check(t, Config{HostKey: authorized(pinned)}, testAddr, rsaKey)
-		wantHostKeyError(t, err, failure, true, "host_key", ssh.FingerprintSHA256(pinned), ssh.FingerprintSHA256(rsaKey))
+		wantHostKeyError(t, err, failure, true, "pinned host key", ssh.FingerprintSHA256(pinned), ssh.FingerprintSHA256(rsaKey))
 	})
 }
 

@@ -27,38 +27,6 @@ const maxSessions = 8
 // the caller's deadline or cancellation.
 var errTimeout = errors.New("provider timeout")
 
-// HostError is a failure to run a command on a host: no connection, no
-// authentication, a timeout, a refused sudo. Hop is "bastion" when the jump
-// host failed rather than the target. Attribute, when set, names the
-// provider attribute that fixes it.
-type HostError struct {
-	Hop       string
-	Addr      string
-	Attribute string
-	Err       error
-	// Transient errors are a connection refused, reset or lost, or one
-	// that stopped answering before a command started on it: worth another
-	// try (on a new connection) for an idempotent command. Other timeouts,
-	// authentication, host keys and sudo are not: trying again gives the
-	// same answer.
-	Transient bool
-	// Started: the command had started on the host when this happened (it
-	// timed out, or its connection died under it), so it may have run.
-	Started bool
-}
-
-// MayHaveRun reports whether the command may have run on the host despite
-// the error.
-func (e *HostError) MayHaveRun() bool { return e.Started }
-
-func (e *HostError) Error() string {
-	if e.Hop != "" {
-		return e.Hop + " " + e.Addr + ": " + e.Err.Error()
-	}
-	return e.Addr + ": " + e.Err.Error()
-}
-func (e *HostError) Unwrap() error { return e.Err }
-
 // Pool holds one SSH connection per host, shared by every resource of a
 // provider instance, and replaces a connection that died, also one that
 // died without a word (see pooledConn.alive and startOn). With a bastion,
@@ -80,14 +48,11 @@ type Pool struct {
 // hop is how to log in to one kind of host: the targets, or the bastion.
 type hop struct {
 	name     string // "bastion", or "" for targets
-	prefix   string // attribute prefix of its settings: "bastion." or ""
 	addr     string // the bastion's address; targets have many
 	user     string
 	auth     []ssh.AuthMethod
 	hostKeys *hostKeys
 }
-
-func (h *hop) attr(name string) string { return h.prefix + name }
 
 type hostConn struct {
 	mu       sync.Mutex // held while dialing, so one dial per host at a time
@@ -105,18 +70,18 @@ type hostConn struct {
 // NewPool checks cfg and prepares authentication; it connects to nothing.
 func NewPool(cfg Config) (*Pool, error) {
 	if cfg.Timeout <= 0 {
-		return nil, &ConfigError{Attribute: "timeout", Err: errors.New("must be positive")}
+		return nil, &ConfigError{Setting: SettingTimeout, Err: errors.New("must be positive")}
 	}
 	if cfg.User == "" {
-		return nil, &ConfigError{Attribute: "user", Err: errors.New("is empty")}
+		return nil, &ConfigError{Setting: SettingUser, Err: errors.New("is empty")}
 	}
 	b := cfg.Bastion
 	if b != nil {
 		if b.Addr == "" {
-			return nil, &ConfigError{Attribute: "bastion.host", Err: errors.New("is empty")}
+			return nil, &ConfigError{Hop: "bastion", Setting: SettingHost, Err: errors.New("is empty")}
 		}
 		if b.User == "" {
-			return nil, &ConfigError{Attribute: "bastion.user", Err: errors.New("is empty")}
+			return nil, &ConfigError{Hop: "bastion", Setting: SettingUser, Err: errors.New("is empty")}
 		}
 	}
 	hk, err := newHostKeys(cfg)
@@ -157,7 +122,7 @@ func NewPool(cfg Config) (*Pool, error) {
 		if err != nil {
 			return fail(err)
 		}
-		p.bastion = &hop{name: "bastion", prefix: "bastion.", addr: b.Addr, user: b.User, auth: bastionAuth, hostKeys: bastionKeys}
+		p.bastion = &hop{name: "bastion", addr: b.Addr, user: b.User, auth: bastionAuth, hostKeys: bastionKeys}
 	}
 	return p, nil
 }
@@ -231,7 +196,7 @@ func (r hostRunner) Run(ctx context.Context, cmd systemd.Command) (systemd.Resul
 			return res, err
 		}
 		if time.Since(start)+wait >= budget {
-			return res, &HostError{Hop: he.Hop, Addr: he.Addr, Attribute: he.Attribute,
+			return res, &HostError{Hop: he.Hop, Addr: he.Addr, Setting: he.Setting,
 				Err: fmt.Errorf("%w (after %d tries in %s)", he.Err, attempt, time.Since(start).Round(time.Millisecond)), Transient: true, Started: started}
 		}
 		tflog.Debug(ctx, "transient SSH failure; trying again", map[string]any{"host": r.addr, "attempt": attempt, "wait": wait.String(), "error": err.Error()})
@@ -343,9 +308,9 @@ func (p *Pool) dialTCP(ctx context.Context, h *hop, addr string) (*ssh.Client, e
 	conn, err := dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		if isTimeout(err) && ctx.Err() == nil {
-			return nil, &HostError{Hop: h.name, Addr: addr, Attribute: "timeout", Err: fmt.Errorf("cannot connect within %s", p.cfg.Timeout)}
+			return nil, &HostError{Hop: h.name, Addr: addr, Setting: SettingTimeout, Err: fmt.Errorf("cannot connect within %s", p.cfg.Timeout)}
 		}
-		return nil, &HostError{Hop: h.name, Addr: addr, Attribute: h.attr("host"), Err: fmt.Errorf("cannot connect: %w", unwrapOpError(err)), Transient: true}
+		return nil, &HostError{Hop: h.name, Addr: addr, Setting: SettingHost, Err: fmt.Errorf("cannot connect: %w", unwrapOpError(err)), Transient: true}
 	}
 	// A deadline on the socket bounds the handshake too, and is lifted once
 	// the connection is up.
@@ -389,15 +354,15 @@ func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, er
 		var refused *ssh.OpenChannelError
 		switch {
 		case errors.As(err, &refused) && refused.Reason == ssh.Prohibited:
-			return nil, time.Time{}, &HostError{Hop: b.name, Addr: b.addr, Attribute: b.attr("host"),
+			return nil, time.Time{}, &HostError{Hop: b.name, Addr: b.addr, Setting: SettingHost,
 				Err: fmt.Errorf("refuses to forward a connection to %s (%s): its sshd must allow TCP forwarding (AllowTcpForwarding) for %q", addr, refused.Message, b.user)}
 		case errors.As(err, &refused):
-			return nil, time.Time{}, &HostError{Addr: addr, Attribute: "host", Err: fmt.Errorf("cannot connect through bastion %s: %s (%s)", b.addr, refused.Reason, refused.Message),
+			return nil, time.Time{}, &HostError{Addr: addr, Setting: SettingHost, Err: fmt.Errorf("cannot connect through bastion %s: %s (%s)", b.addr, refused.Reason, refused.Message),
 				Transient: refused.Reason == ssh.ConnectionFailed}
 		case ctx.Err() != nil:
 			return nil, time.Time{}, &HostError{Addr: addr, Err: fmt.Errorf("connecting through bastion %s interrupted: %w", b.addr, ctx.Err())}
 		case dialErr != nil:
-			return nil, time.Time{}, &HostError{Addr: addr, Attribute: "timeout", Err: fmt.Errorf("bastion %s did not open a connection to it within %s", b.addr, p.cfg.Timeout)}
+			return nil, time.Time{}, &HostError{Addr: addr, Setting: SettingTimeout, Err: fmt.Errorf("bastion %s did not open a connection to it within %s", b.addr, p.cfg.Timeout)}
 		case attempt == 0:
 			// The bastion connection died since its last use.
 			tflog.Debug(ctx, "SSH connection to the bastion is dead; reconnecting", map[string]any{"bastion": b.addr, "error": err.Error()})
@@ -479,14 +444,10 @@ func (p *Pool) handshake(ctx context.Context, conn net.Conn, h *hop, addr string
 		case keyFailure != nil:
 			return nil, keyFailure
 		case strings.Contains(err.Error(), "unable to authenticate"):
-			check := "user, and private_key (with certificate), password or agent"
-			if h.name != "" {
-				check = "bastion.user, and bastion.private_key, bastion.password or agent"
-			}
-			return nil, &HostError{Hop: h.name, Addr: addr, Attribute: h.attr("user"), Err: fmt.Errorf("SSH authentication as %q failed (%s): check %s",
-				h.user, strings.TrimPrefix(err.Error(), "ssh: handshake failed: "), check)}
+			return nil, &HostError{Hop: h.name, Addr: addr, Setting: SettingUser, Err: fmt.Errorf("SSH authentication as %q failed (%s)",
+				h.user, strings.TrimPrefix(err.Error(), "ssh: handshake failed: "))}
 		case expired.Load() || isTimeout(err) && ctx.Err() == nil:
-			return nil, &HostError{Hop: h.name, Addr: addr, Attribute: "timeout", Err: fmt.Errorf("SSH handshake did not finish within %s", p.cfg.Timeout)}
+			return nil, &HostError{Hop: h.name, Addr: addr, Setting: SettingTimeout, Err: fmt.Errorf("SSH handshake did not finish within %s", p.cfg.Timeout)}
 		case ctx.Err() != nil:
 			return nil, &HostError{Hop: h.name, Addr: addr, Err: fmt.Errorf("SSH handshake interrupted: %w", ctx.Err())}
 		}
@@ -697,7 +658,7 @@ func (p *Pool) startOn(ctx context.Context, addr string, c *pooledConn, what, li
 	if opened.Load() {
 		step = "starting"
 	}
-	return nil, &HostError{Addr: addr, Attribute: "timeout", Transient: true,
+	return nil, &HostError{Addr: addr, Setting: SettingTimeout, Transient: true,
 		Err: fmt.Errorf("no answer to %s %s within %s: the connection was closed, and the next try connects anew", step, what, p.cfg.Timeout)}
 }
 
@@ -725,7 +686,7 @@ func (p *Pool) stdin(cmd systemd.Command) io.Reader {
 // caller.
 func (p *Pool) ctxError(ctx context.Context, hop, addr, what string) error {
 	if context.Cause(ctx) == errTimeout {
-		return &HostError{Hop: hop, Addr: addr, Attribute: "timeout", Err: fmt.Errorf("%s did not finish within %s", what, p.cfg.Timeout)}
+		return &HostError{Hop: hop, Addr: addr, Setting: SettingTimeout, Err: fmt.Errorf("%s did not finish within %s", what, p.cfg.Timeout)}
 	}
 	return &HostError{Hop: hop, Addr: addr, Err: fmt.Errorf("%s interrupted: %w", what, ctx.Err())}
 }
@@ -749,23 +710,26 @@ func (p *Pool) sudoFailure(addr string, cmd systemd.Command, res systemd.Result)
 		}
 		return false
 	}
-	var msg, attr string
+	var (
+		msg     string
+		setting Setting
+	)
 	switch {
 	case has("you must have a tty to run sudo"):
-		msg, attr = fmt.Sprintf("sudo on this host runs only from a terminal for %q (requiretty), and commands over SSH have none: add `Defaults:%s !requiretty` to its sudoers", user, user), "user"
+		msg, setting = fmt.Sprintf("sudo on this host runs only from a terminal for %q (requiretty), and commands over SSH have none: add `Defaults:%s !requiretty` to its sudoers", user, user), SettingUser
 	case has("incorrect password attempt", "Sorry, try again"):
-		msg, attr = fmt.Sprintf("sudo rejected sudo_password for %q: check sudo_password", user), "sudo_password"
+		msg, setting = fmt.Sprintf("sudo rejected the sudo password for %q", user), SettingSudoPassword
 	case has("no password was provided") && p.cfg.SudoPasswordOnStdin():
 		// sudo -S met the end of its input: something before it read the line.
-		msg, attr = fmt.Sprintf("sudo found no password on its standard input for %q, though sudo_password is set: the command must hand its first line to sudo -S", user), "sudo_password"
+		msg, setting = fmt.Sprintf("sudo found no password on its standard input for %q, though a sudo password is set: the command must hand its first line to sudo -S", user), SettingSudoPassword
 	case has("a password is required", "a terminal is required to read the password", "no password was provided"):
-		msg, attr = fmt.Sprintf("sudo needs a password for %q: set sudo_password, or let %q run systemctl without one (%s)", user, user, sudoersRule(user, false)), "sudo_password"
+		msg, setting = fmt.Sprintf("sudo needs a password for %q: give it, or let %q run systemctl without one (%s)", user, user, sudoersRule(user, false)), SettingSudoPassword
 	case has("is not in the sudoers file", "is not allowed to execute", "may not run sudo"):
-		msg, attr = fmt.Sprintf("%q may not run systemctl through sudo on this host: grant it in sudoers (%s), or connect as another user", user, sudoersRule(user, p.cfg.SudoPasswordOnStdin())), "user"
+		msg, setting = fmt.Sprintf("%q may not run systemctl through sudo on this host: grant it in sudoers (%s), or connect as another user", user, sudoersRule(user, p.cfg.SudoPasswordOnStdin())), SettingUser
 	default:
 		return nil
 	}
-	return &HostError{Addr: addr, Attribute: attr, Err: fmt.Errorf("%s (sudo said: %s)", msg, strings.TrimSpace(p.redact(stderr)))}
+	return &HostError{Addr: addr, Setting: setting, Err: fmt.Errorf("%s (sudo said: %s)", msg, strings.TrimSpace(p.redact(stderr)))}
 }
 
 // sudoersRule is the least a host's sudoers must grant user: only

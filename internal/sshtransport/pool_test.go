@@ -358,8 +358,8 @@ func asHostError(t *testing.T, err error, attribute string, mention ...string) *
 	if !errors.As(err, &he) {
 		t.Fatalf("err = %#v, want *HostError", err)
 	}
-	if he.Attribute != attribute {
-		t.Errorf("Attribute = %q, want %q (err: %v)", he.Attribute, attribute, err)
+	if got := settingOf(he.Hop, he.Setting); got != attribute {
+		t.Errorf("setting = %q, want %q (err: %v)", got, attribute, err)
 	}
 	for _, m := range mention {
 		if !strings.Contains(err.Error(), m) {
@@ -516,14 +516,14 @@ func TestPoolSudoFailures(t *testing.T) {
 		attribute string   // "" when the result must come back as is
 		mention   []string // besides sudo's first line
 	}{
-		{"password required", true, "", mask, "sudo: a password is required\n", 1, "sudo_password",
-			[]string{"sudo needs a password for \"deploy\"", "set sudo_password", "only systemctl needs sudo", rule, envKeep}},
-		{"no terminal for a password", true, "", mask, "sudo: a terminal is required to read the password; either use the -S option to read from standard input or configure an askpass helper\n", 1, "sudo_password",
+		{"password required", true, "", mask, "sudo: a password is required\n", 1, "sudo password",
+			[]string{"sudo needs a password for \"deploy\"", "give it", "only systemctl needs sudo", rule, envKeep}},
+		{"no terminal for a password", true, "", mask, "sudo: a terminal is required to read the password; either use the -S option to read from standard input or configure an askpass helper\n", 1, "sudo password",
 			[]string{"sudo needs a password", rule}},
-		{"wrong password", true, password, mask, "Sorry, try again.\nsudo: no password was provided\nsudo: 1 incorrect password attempt\n", 1, "sudo_password",
-			[]string{"sudo rejected sudo_password for \"deploy\"", "1 incorrect password attempt"}},
-		{"password not on stdin", false, password, mask, "sudo: no password was provided\n", 1, "sudo_password",
-			[]string{"no password on its standard input", "though sudo_password is set"}},
+		{"wrong password", true, password, mask, "Sorry, try again.\nsudo: no password was provided\nsudo: 1 incorrect password attempt\n", 1, "sudo password",
+			[]string{"sudo rejected the sudo password for \"deploy\"", "1 incorrect password attempt"}},
+		{"password not on stdin", false, password, mask, "sudo: no password was provided\n", 1, "sudo password",
+			[]string{"no password on its standard input", "though a sudo password is set"}},
 		{"requiretty", true, "", mask, "sudo: sorry, you must have a tty to run sudo\n", 1, "user",
 			[]string{"requiretty", "`Defaults:deploy !requiretty`"}},
 		{"requiretty with a password", false, password, mask, "sudo: sorry, you must have a tty to run sudo\n", 1, "user",
@@ -575,7 +575,7 @@ func TestPoolSudoFailureHidesThePassword(t *testing.T) {
 	cfg := clientSetup(t, s, priv)
 	cfg.SudoPassword = password
 	_, err := newTestPool(t, cfg).Runner(s.addr).Run(context.Background(), systemd.Command{Argv: []string{"sh", "-c", "x"}, Privileged: true})
-	wantHostError(t, err, "sudo_password", "+ read <sudo_password>")
+	wantHostError(t, err, "sudo password", "+ read <sudo_password>")
 	if strings.Contains(err.Error(), password) {
 		t.Errorf("the error shows the sudo password: %v", err)
 	}
@@ -712,7 +712,7 @@ func TestPoolAuthentication(t *testing.T) {
 	}{
 		{"key", func(c *Config) {}, ""},
 		{"password", func(c *Config) { c.PrivateKey, c.Password = "", "pw" }, ""},
-		{"agent", func(c *Config) { c.PrivateKey, c.Agent, c.AgentSocket = "", true, serveAgent(t, priv) }, ""},
+		{"ssh-agent", func(c *Config) { c.PrivateKey, c.Agent, c.AgentSocket = "", true, serveAgent(t, priv) }, ""},
 		{"wrong key", func(c *Config) { c.PrivateKey = openSSHPEM(t, other, "") }, "user"},
 		{"wrong password", func(c *Config) { c.PrivateKey, c.Password = "", "nope" }, "user"},
 	}
@@ -839,7 +839,7 @@ func TestPoolHandshakeTimeout(t *testing.T) {
 
 func TestHostErrorUnwraps(t *testing.T) {
 	inner := errors.New("inner")
-	err := error(&HostError{Addr: "h:22", Attribute: "host", Err: inner})
+	err := error(&HostError{Addr: "h:22", Setting: SettingHost, Err: inner})
 	if !errors.Is(err, inner) || err.Error() != "h:22: inner" {
 		t.Errorf("err = %q", err)
 	}

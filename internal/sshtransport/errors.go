@@ -1,0 +1,90 @@
+package sshtransport
+
+// Setting is the part of a hop's configuration that an error is about:
+// what to change to fix it. The caller maps it to its own name for it.
+type Setting int
+
+const (
+	NoSetting Setting = iota
+	SettingHost
+	SettingUser
+	SettingPrivateKey
+	SettingPassphrase
+	SettingCertificate
+	SettingPassword
+	SettingAgent
+	SettingHostKey
+	SettingKnownHosts
+	SettingTimeout
+	SettingSudoPassword
+)
+
+var settingNames = [...]string{
+	NoSetting:           "",
+	SettingHost:         "host",
+	SettingUser:         "user",
+	SettingPrivateKey:   "private key",
+	SettingPassphrase:   "private key passphrase",
+	SettingCertificate:  "certificate",
+	SettingPassword:     "password",
+	SettingAgent:        "ssh-agent",
+	SettingHostKey:      "pinned host key",
+	SettingKnownHosts:   "known_hosts file",
+	SettingTimeout:      "timeout",
+	SettingSudoPassword: "sudo password",
+}
+
+func (s Setting) String() string {
+	if s < 0 || int(s) >= len(settingNames) {
+		return "unknown setting"
+	}
+	return settingNames[s]
+}
+
+// ConfigError is a configuration that cannot work, found before anything
+// is dialed: Setting of Hop is what to change.
+type ConfigError struct {
+	Hop     string // "bastion" for the jump host's own settings, "" otherwise
+	Setting Setting
+	Err     error
+}
+
+func (e *ConfigError) Error() string {
+	if e.Hop != "" {
+		return e.Hop + " " + e.Setting.String() + ": " + e.Err.Error()
+	}
+	return e.Setting.String() + ": " + e.Err.Error()
+}
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// HostError is a failure to run a command on a host: no connection, no
+// authentication, a timeout, a refused sudo. Hop is "bastion" when the jump
+// host failed rather than the target. Setting, when set, is the part of
+// Hop's configuration that fixes it.
+type HostError struct {
+	Hop     string
+	Addr    string
+	Setting Setting
+	Err     error
+	// Transient errors are a connection refused, reset or lost, or one
+	// that stopped answering before a command started on it: worth another
+	// try (on a new connection) for an idempotent command. Other timeouts,
+	// authentication, host keys and sudo are not: trying again gives the
+	// same answer.
+	Transient bool
+	// Started: the command had started on the host when this happened (it
+	// timed out, or its connection died under it), so it may have run.
+	Started bool
+}
+
+// MayHaveRun reports whether the command may have run on the host despite
+// the error.
+func (e *HostError) MayHaveRun() bool { return e.Started }
+
+func (e *HostError) Error() string {
+	if e.Hop != "" {
+		return e.Hop + " " + e.Addr + ": " + e.Err.Error()
+	}
+	return e.Addr + ": " + e.Err.Error()
+}
+func (e *HostError) Unwrap() error { return e.Err }
