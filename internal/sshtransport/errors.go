@@ -50,10 +50,7 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string {
-	if e.Hop != "" {
-		return e.Hop + " " + e.Setting.String() + ": " + e.Err.Error()
-	}
-	return e.Setting.String() + ": " + e.Err.Error()
+	return onHop(e.Hop, e.Setting.String()) + ": " + e.Err.Error()
 }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
@@ -82,9 +79,15 @@ type HostError struct {
 func (e *HostError) MayHaveRun() bool { return e.Started }
 
 func (e *HostError) Error() string {
-	if e.Hop != "" {
-		return e.Hop + " " + e.Addr + ": " + e.Err.Error()
-	}
-	return e.Addr + ": " + e.Err.Error()
+	return onHop(e.Hop, e.Addr) + ": " + e.Err.Error()
 }
 func (e *HostError) Unwrap() error { return e.Err }
+
+// onHop prefixes what (an address, a setting) with its hop, if any:
+// "bastion 10.0.0.1:22".
+func onHop(hop, what string) string {
+	if hop != "" {
+		return hop + " " + what
+	}
+	return what
+}

@@ -38,10 +38,7 @@ func (e *HostKeyError) Setting() Setting {
 func (e *HostKeyError) Error() string {
 	host, port, _ := net.SplitHostPort(e.Addr)
 	got := describeKey(e.Got)
-	name := e.Addr
-	if e.Hop != "" {
-		name = e.Hop + " " + e.Addr
-	}
+	name := onHop(e.Hop, e.Addr)
 	keyscan := fmt.Sprintf("ssh-keyscan -p %s %s >> %s", port, host, e.Source)
 	switch {
 	case e.Changed && e.Pinned:
