@@ -32,9 +32,18 @@ type Config struct {
 	KnownHostsFile        string
 	HostKey               string // one public key, authorized_keys format
 	InsecureIgnoreHostKey bool
-	Sudo                  bool
-	SudoPassword          string
-	Timeout               time.Duration
+	// IdentityFiles are private key files offered after PrivateKey, in
+	// order, as ssh's IdentityFile: one that does not exist, or that
+	// PrivateKeyPassphrase does not open, is skipped, and FILE-cert.pub
+	// beside one is its certificate.
+	IdentityFiles []string
+	// KnownHostsFiles, when set, are read instead of KnownHostsFile, all
+	// of them (one that does not exist holds no key); advice names the
+	// first.
+	KnownHostsFiles []string
+	Sudo            bool
+	SudoPassword    string
+	Timeout         time.Duration
 	// SessionPerCommand runs every command in an SSH session of its own,
 	// never in a long-lived shell (shell.go).
 	SessionPerCommand bool
@@ -58,6 +67,8 @@ type Bastion struct {
 	KnownHostsFile        string
 	HostKey               string
 	InsecureIgnoreHostKey bool
+	IdentityFiles         []string // as Config's
+	KnownHostsFiles       []string // as Config's
 }
 
 // UsesSudo says whether privileged commands need sudo: the caller's
@@ -81,14 +92,15 @@ type credentials struct {
 	certificate string
 	password    string
 	agent       bool
+	files       []string // identity files
 }
 
 func (c Config) credentials() credentials {
-	return credentials{privateKey: c.PrivateKey, passphrase: c.PrivateKeyPassphrase, certificate: c.Certificate, password: c.Password, agent: c.Agent}
+	return credentials{privateKey: c.PrivateKey, passphrase: c.PrivateKeyPassphrase, certificate: c.Certificate, password: c.Password, agent: c.Agent, files: c.IdentityFiles}
 }
 
 func (b Bastion) credentials() credentials {
-	return credentials{hop: "bastion", privateKey: b.PrivateKey, passphrase: b.PrivateKeyPassphrase, certificate: b.Certificate, password: b.Password, agent: b.Agent}
+	return credentials{hop: "bastion", privateKey: b.PrivateKey, passphrase: b.PrivateKeyPassphrase, certificate: b.Certificate, password: b.Password, agent: b.Agent, files: b.IdentityFiles}
 }
 
 // authMethods builds the client's authentication from the config; key
@@ -158,6 +170,8 @@ func (cr credentials) authMethods(keyring agent.ExtendedAgent) ([]ssh.AuthMethod
 		}
 		static = append(static, signer)
 	}
+	fromFiles, skipped := cr.identityFiles()
+	static = append(static, fromFiles...)
 	if cr.agent && keyring == nil {
 		return nil, &ConfigError{Setting: SettingAgent, Err: errors.New("the ssh-agent is asked for, but none was opened")}
 	}
@@ -207,9 +221,46 @@ func (cr credentials) authMethods(keyring agent.ExtendedAgent) ([]ssh.AuthMethod
 			}))
 	}
 	if len(methods) == 0 {
+		if len(skipped) > 0 {
+			return nil, &ConfigError{Hop: cr.hop, Setting: SettingPrivateKey, Err: fmt.Errorf("no way to authenticate: no password or ssh-agent is given, and no identity file could be used (%s)", strings.Join(skipped, "; "))}
+		}
 		return nil, &ConfigError{Hop: cr.hop, Setting: SettingPrivateKey, Err: errors.New("no way to authenticate: no private key, password or ssh-agent is given")}
 	}
 	return methods, nil
+}
+
+// identityFiles reads the identity files that can be used, each preceded
+// by its certificate (FILE-cert.pub) when there is one for it, and says why
+// each other one was skipped.
+func (cr credentials) identityFiles() (signers []ssh.Signer, skipped []string) {
+	for _, f := range cr.files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				err = errors.New("does not exist")
+			}
+			skipped = append(skipped, f+": "+err.Error())
+			continue
+		}
+		signer, err := parsePrivateKey(string(data), cr.passphrase, cr.hop)
+		if err != nil {
+			var ce *ConfigError
+			if errors.As(err, &ce) {
+				err = ce.Err
+			}
+			skipped = append(skipped, f+": "+err.Error())
+			continue
+		}
+		if text, err := os.ReadFile(f + "-cert.pub"); err == nil {
+			if cert, err := parseCertificate(string(text), cr.hop); err == nil {
+				if cs, err := certSignerFor(cert, signer, cr.hop); err == nil {
+					signers = append(signers, cs)
+				}
+			}
+		}
+		signers = append(signers, signer)
+	}
+	return signers, skipped
 }
 
 // parseCertificate reads an OpenSSH user certificate (a *-cert.pub file).

@@ -22,9 +22,10 @@ type HostKeyError struct {
 	Got     ssh.PublicKey
 	Want    []string // "TYPE SHA256:… (where)" of the keys on record
 	Changed bool
-	Pinned  bool   // the key on record is the pinned host key, not a file's
-	Source  string // the known_hosts file, unless Pinned
-	Missing bool   // the known_hosts file does not exist
+	Pinned  bool     // the key on record is the pinned host key, not a file's
+	Source  string   // the known_hosts file (the first one checked), unless Pinned
+	Others  []string // the other known_hosts files checked
+	Missing bool     // the known_hosts file does not exist
 }
 
 // Setting is what to change when the new key is expected.
@@ -52,8 +53,11 @@ func (e *HostKeyError) Error() string {
 			"replace the old entry (`ssh-keygen -R '%s' -f %s`, then `%s`) or pin the new key.",
 			name, e.Source, strings.Join(e.Want, " and "), got, knownhosts.Normalize(e.Addr), e.Source, keyscan)
 	}
-	where := e.Source
-	if e.Missing {
+	where := strings.Join(append([]string{e.Source}, e.Others...), ", ")
+	switch {
+	case e.Missing && len(e.Others) > 0:
+		where += " (none of which exists)"
+	case e.Missing:
 		where += " (which does not exist)"
 	}
 	return fmt.Sprintf("the SSH host key of %s is unknown: %s is not in %s. If that fingerprint is the host's, add it with "+
@@ -73,7 +77,8 @@ type hostKeys struct {
 	hop      string // "bastion", or "" for targets
 	insecure bool
 	pinned   ssh.PublicKey
-	file     string
+	file     string   // the first known_hosts file: advice names it
+	others   []string // the other known_hosts files
 
 	once   sync.Once
 	db     *knownhosts.HostKeyDB
@@ -85,16 +90,21 @@ type hostKeys struct {
 type hostKeyPolicy struct {
 	hop            string
 	knownHostsFile string
-	hostKey        string
-	insecure       bool
+	// knownHostsFiles, when set, replace knownHostsFile: all are read.
+	knownHostsFiles []string
+	hostKey         string
+	insecure        bool
 }
 
 func newHostKeys(cfg Config) (*hostKeys, error) {
-	return hostKeyPolicy{knownHostsFile: cfg.KnownHostsFile, hostKey: cfg.HostKey, insecure: cfg.InsecureIgnoreHostKey}.build()
+	return hostKeyPolicy{knownHostsFile: cfg.KnownHostsFile, knownHostsFiles: cfg.KnownHostsFiles, hostKey: cfg.HostKey, insecure: cfg.InsecureIgnoreHostKey}.build()
 }
 
 func (pol hostKeyPolicy) build() (*hostKeys, error) {
 	hk := &hostKeys{hop: pol.hop, insecure: pol.insecure, file: pol.knownHostsFile}
+	if len(pol.knownHostsFiles) > 0 {
+		hk.file, hk.others = pol.knownHostsFiles[0], pol.knownHostsFiles[1:]
+	}
 	if hk.file == "" {
 		hk.file = knownHostsDefault()
 	}
@@ -113,13 +123,20 @@ func (pol hostKeyPolicy) build() (*hostKeys, error) {
 
 func (hk *hostKeys) load() error {
 	hk.once.Do(func() {
-		if _, err := os.Stat(hk.file); errors.Is(err, os.ErrNotExist) {
+		// A file that does not exist holds no key, as for ssh.
+		var present []string
+		for _, f := range append([]string{hk.file}, hk.others...) {
+			if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+				present = append(present, f)
+			}
+		}
+		if len(present) == 0 {
 			hk.absent = true
 			return
 		}
-		hk.db, hk.dbErr = knownhosts.NewDB(hk.file)
+		hk.db, hk.dbErr = knownhosts.NewDB(present...)
 		if hk.dbErr != nil {
-			hk.dbErr = &ConfigError{Hop: hk.hop, Setting: SettingKnownHosts, Err: fmt.Errorf("cannot read %s: %w", hk.file, hk.dbErr)}
+			hk.dbErr = &ConfigError{Hop: hk.hop, Setting: SettingKnownHosts, Err: fmt.Errorf("cannot read %s: %w", strings.Join(present, ", "), hk.dbErr)}
 		}
 	})
 	return hk.dbErr
@@ -148,7 +165,7 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 	}
 	if hk.absent {
 		cb := func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			*failure = &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Missing: true}
+			*failure = &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Others: hk.others, Missing: true}
 			return *failure
 		}
 		return cb, nil, nil
@@ -161,9 +178,13 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 		}
 		var keyErr *xknownhosts.KeyError
 		if errors.As(err, &keyErr) {
-			e := &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Changed: len(keyErr.Want) > 0}
+			e := &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Others: hk.others, Changed: len(keyErr.Want) > 0}
 			for _, w := range keyErr.Want {
-				e.Want = append(e.Want, fmt.Sprintf("%s (line %d)", describeKey(w.Key), w.Line))
+				at := fmt.Sprintf("line %d", w.Line)
+				if len(hk.others) > 0 {
+					at = fmt.Sprintf("%s line %d", w.Filename, w.Line)
+				}
+				e.Want = append(e.Want, fmt.Sprintf("%s (%s)", describeKey(w.Key), at))
 			}
 			*failure = e
 			return e

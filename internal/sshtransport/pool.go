@@ -90,7 +90,7 @@ func NewPool(cfg Config) (*Pool, error) {
 	}
 	var bastionKeys *hostKeys
 	if b != nil {
-		pol := hostKeyPolicy{hop: "bastion", knownHostsFile: b.KnownHostsFile, hostKey: b.HostKey, insecure: b.InsecureIgnoreHostKey}
+		pol := hostKeyPolicy{hop: "bastion", knownHostsFile: b.KnownHostsFile, knownHostsFiles: b.KnownHostsFiles, hostKey: b.HostKey, insecure: b.InsecureIgnoreHostKey}
 		if bastionKeys, err = pol.build(); err != nil {
 			return nil, err
 		}
