@@ -115,7 +115,7 @@ func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagn
 	}
 	if anyUnknown(cfg.Host, cfg.Port, cfg.User, cfg.PrivateKey, cfg.PrivateKeyPassphrase, cfg.Password, cfg.Agent,
 		cfg.KnownHostsFile, cfg.HostKey, cfg.InsecureIgnoreHostKey, cfg.Sudo, cfg.SudoPassword, cfg.Timeout,
-		cfg.Certificate, cfg.Bastion) ||
+		cfg.Certificate, cfg.SSHConfigFile, cfg.Bastion) ||
 		bastion != nil && anyUnknown(bastion.Host, bastion.Port, bastion.User, bastion.PrivateKey, bastion.Password,
 			bastion.KnownHostsFile, bastion.HostKey) {
 		return &providerData{unknown: true}, sshtransport.Config{}
@@ -152,6 +152,20 @@ func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagn
 	tc.Agent = s.boolean(path.Root("agent"), cfg.Agent, envAgent, tc.AgentSocket != "" && tc.PrivateKey == "" && tc.Password == "")
 	tc.Sudo = s.boolean(path.Root("sudo"), cfg.Sudo, envSudo, false) || tc.SudoPassword != ""
 	tc.Bastion = resolveBastion(s, bastion, tc)
+	if file := s.str(cfg.SSHConfigFile, envSSHConfigFile, ""); file != "" {
+		if sc, local, ok := loadSSHConfig(file, diags); ok {
+			data.sshConfig = &sshConfigHosts{file: sc, path: file, local: local,
+				pools: map[string]*sshtransport.Pool{}, byAddr: map[string]resolvedHost{},
+				given: given{
+					port:     !cfg.Port.IsNull() || s.env(envPort) != "",
+					user:     !cfg.User.IsNull() || s.env(envUser) != "",
+					key:      tc.PrivateKey != "",
+					hostKeys: tc.KnownHostsFile != "" || tc.HostKey != "" || tc.InsecureIgnoreHostKey,
+					agent:    !cfg.Agent.IsNull() || s.env(envAgent) != "",
+					bastion:  tc.Bastion != nil,
+				}}
+		}
+	}
 	if diags.HasError() {
 		return data, tc
 	}

@@ -186,7 +186,7 @@ func dataSourceTarget(data *providerData, host, scope types.String, name string,
 		}
 	}
 	if t.scope == systemd.ScopeUser {
-		t.user = data.user
+		t.user = data.loginUser(addr)
 	}
 	return t, true
 }

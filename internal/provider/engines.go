@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
 )
@@ -23,6 +24,31 @@ type providerData struct {
 	// what coalesces their commands; Configure wires it to engines over the
 	// SSH pool, unit tests to in-memory hosts.
 	host func(addr string, scope systemd.Scope) systemd.Host
+	// sshConfig, with the provider's ssh_config_file, resolves host names
+	// through it; nil without.
+	sshConfig *sshConfigHosts
+}
+
+// noteHost resolves a mask's host attribute through the ssh_config_file,
+// when there is one, before its stored address is reached: the address
+// then gets the settings of the name it was written as (a refresh comes
+// before any plan of the same run). A name that no longer resolves is for
+// the plan to report.
+func (d *providerData) noteHost(host types.String) {
+	if d.sshConfig != nil && !host.IsUnknown() {
+		_, _ = d.address(host)
+	}
+}
+
+// loginUser is the user the provider logs in to addr as: user-scope
+// masks belong to it.
+func (d *providerData) loginUser(addr string) string {
+	if d.sshConfig != nil {
+		if u, ok := d.sshConfig.userFor(addr); ok {
+			return u
+		}
+	}
+	return d.user
 }
 
 // providerDataOf is what Configure handed a resource, data source or list

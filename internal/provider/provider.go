@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/sshtransport"
+	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
 )
 
 var (
@@ -50,6 +51,7 @@ type providerModel struct {
 	SudoPassword          types.String `tfsdk:"sudo_password"`
 	Timeout               types.String `tfsdk:"timeout"`
 	Certificate           types.String `tfsdk:"certificate"`
+	SSHConfigFile         types.String `tfsdk:"ssh_config_file"`
 	Bastion               types.Object `tfsdk:"bastion"`
 }
 
@@ -138,6 +140,16 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional:            true,
 				Sensitive:           true,
 			},
+			"ssh_config_file": schema.StringAttribute{
+				MarkdownDescription: "OpenSSH client configuration file (for example `~/.ssh/config`) to reach hosts through, as `ssh -F FILE` does: " +
+					"the provider's and the resources' `host` may then be a `Host` alias, and each host gets the file's `HostName`, `Port`, " +
+					"`User`, `IdentityFile`s (with their `*-cert.pub` and `CertificateFile`s), `IdentitiesOnly`, `IdentityAgent`, " +
+					"`UserKnownHostsFile`/`GlobalKnownHostsFile` and a one-hop `ProxyJump`. Attributes set here or in the environment win over the file. " +
+					"`Host` patterns, `Match host`/`originalhost`/`user`/`localuser`/`all` and `Include` are evaluated as OpenSSH does; other `Match` " +
+					"criteria and `ProxyCommand` are refused. `StrictHostKeyChecking no` or `accept-new` never turns host key checking off: " +
+					"the provider warns and keeps verifying. Unset: no file is read." + envNote(envSSHConfigFile),
+				Optional: true,
+			},
 			"timeout": schema.StringAttribute{
 				MarkdownDescription: "Bound on connecting and the SSH handshake, and on each remote command, as a positive Go duration (`30s`, `2m`). With a bastion, connecting to the bastion and connecting through it to a target are bounded separately. Defaults to `" + defaultTimeout + "`." + envNote(envTimeout),
 				Optional:            true,
@@ -211,12 +223,19 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
 		return
 	}
-	pool, err := sshtransport.NewPool(tc)
-	if err != nil {
-		addConfigError(&resp.Diagnostics, err)
-		return
+	runner := func(string) systemd.Runner { return nil }
+	if data.sshConfig != nil {
+		data.sshConfig.base = tc
+		runner = data.sshConfig.runner
+	} else {
+		pool, err := sshtransport.NewPool(tc)
+		if err != nil {
+			addConfigError(&resp.Diagnostics, err)
+			return
+		}
+		runner = pool.Runner
 	}
-	data.host = (&engineSet{runner: pool.Runner, sudo: tc.UsesSudo()}).host
+	data.host = (&engineSet{runner: runner, sudo: tc.UsesSudo()}).host
 	resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
 }
 

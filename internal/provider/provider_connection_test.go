@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -204,7 +205,7 @@ func TestResolveBastion(t *testing.T) {
 				t.Errorf("bastion = %+v, want none", *tc.Bastion)
 			case want != nil && tc.Bastion == nil:
 				t.Errorf("no bastion, want %+v", *want)
-			case want != nil && *tc.Bastion != *want:
+			case want != nil && !reflect.DeepEqual(*tc.Bastion, *want):
 				t.Errorf("bastion =\n%+v\nwant\n%+v", *tc.Bastion, *want)
 			}
 		})

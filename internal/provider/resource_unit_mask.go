@@ -181,7 +181,7 @@ func (r *unitMaskResource) plannedTarget(m unitMaskModel) (maskTarget, error) {
 	}
 	t := maskTarget{addr: addr, scope: scope, name: m.Name.ValueString()}
 	if scope == systemd.ScopeUser {
-		t.user = r.data.user
+		t.user = r.data.loginUser(addr)
 	}
 	return t, nil
 }
@@ -246,6 +246,7 @@ func (r *unitMaskResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if resp.Diagnostics.HasError() || !r.ready(&resp.Diagnostics) {
 		return
 	}
+	r.data.noteHost(state.Host)
 	target, ok := storedTarget(state, &resp.Diagnostics)
 	if !ok {
 		return
@@ -283,6 +284,7 @@ func (r *unitMaskResource) Update(ctx context.Context, req resource.UpdateReques
 	if resp.Diagnostics.HasError() || !r.ready(&resp.Diagnostics) {
 		return
 	}
+	r.data.noteHost(state.Host)
 	target, ok := storedTarget(state, &resp.Diagnostics)
 	if !ok {
 		return
@@ -318,6 +320,7 @@ func (r *unitMaskResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() || !r.ready(&resp.Diagnostics) {
 		return
 	}
+	r.data.noteHost(state.Host)
 	target, ok := storedTarget(state, &resp.Diagnostics)
 	if !ok {
 		return
@@ -420,19 +423,23 @@ func (r *unitMaskResource) importByID(id string, diags *diag.Diagnostics) (maskT
 		diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q (%s): %s.", id, importForms, err))
 		return maskTarget{}, types.String{}, false
 	}
-	if imp.scope == systemd.ScopeUser && imp.user != "" && imp.user != r.data.user {
-		diags.AddError("Invalid Import ID", fmt.Sprintf(
-			"Import ID %q names user %q, but this provider logs in as %q: user units are managed as their own user. "+
-				"Import with a provider configured for %q.", id, imp.user, r.data.user, imp.user))
-		return maskTarget{}, types.String{}, false
-	}
 	host := types.StringNull()
 	if imp.host != "" {
 		host = types.StringValue(imp.host)
 	}
 	target, err := r.plannedTarget(unitMaskModel{Name: types.StringValue(imp.name), Host: host, Scope: types.StringValue(imp.scope.String())})
 	if err != nil {
-		diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q names no host, and %s", id, err))
+		if imp.host != "" {
+			diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q: %s", id, err))
+		} else {
+			diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q names no host, and %s", id, err))
+		}
+		return maskTarget{}, types.String{}, false
+	}
+	if imp.scope == systemd.ScopeUser && imp.user != "" && imp.user != target.user {
+		diags.AddError("Invalid Import ID", fmt.Sprintf(
+			"Import ID %q names user %q, but this provider logs in as %q: user units are managed as their own user. "+
+				"Import with a provider configured for %q.", id, imp.user, target.user, imp.user))
 		return maskTarget{}, types.String{}, false
 	}
 	return target, host, true

@@ -132,11 +132,14 @@ func parseImportID(id string) (importID, error) {
 // address resolves a resource's host attribute (null: the provider's host)
 // to the address to dial.
 func (d *providerData) address(host types.String) (string, error) {
+	s := d.defaultHost
 	if !host.IsNull() {
-		return sshtransport.ParseAddress(host.ValueString(), d.port)
-	}
-	if d.defaultHost == "" {
+		s = host.ValueString()
+	} else if s == "" {
 		return "", fmt.Errorf("no host to connect to: set `host` on this resource, or on the provider (or %s)", envHost)
 	}
-	return sshtransport.ParseAddress(d.defaultHost, d.port)
+	if d.sshConfig != nil {
+		return d.sshConfig.address(s, d.port)
+	}
+	return sshtransport.ParseAddress(s, d.port)
 }

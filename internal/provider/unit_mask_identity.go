@@ -120,6 +120,12 @@ func (d *providerData) identityTarget(m unitMaskIdentityModel) (maskTarget, erro
 	if hasPort {
 		return maskTarget{}, fmt.Errorf("host %q carries a port: give the host alone, and the port in port", m.Host.ValueString())
 	}
+	if d.sshConfig != nil {
+		// As ssh does with an address it is given: through the file.
+		if _, err := d.sshConfig.address(addr, port); err != nil {
+			return maskTarget{}, err
+		}
+	}
 	t := maskTarget{addr: addr, name: m.Name.ValueString()}
 	if s := m.Scope.ValueString(); s != "" {
 		if t.scope, err = systemd.ParseScope(s); err != nil {
@@ -130,11 +136,11 @@ func (d *providerData) identityTarget(m unitMaskIdentityModel) (maskTarget, erro
 	switch {
 	case t.scope != systemd.ScopeUser && user != "":
 		return maskTarget{}, fmt.Errorf("user %q is given for the %s scope: user applies to the user scope only; leave it out or empty", user, t.scope)
-	case t.scope == systemd.ScopeUser && user != "" && user != d.user:
+	case t.scope == systemd.ScopeUser && user != "" && user != d.loginUser(addr):
 		return maskTarget{}, fmt.Errorf("user %q is not the provider's login user %q: user units are managed as their own user; "+
-			"import with a provider configured for %q", user, d.user, user)
+			"import with a provider configured for %q", user, d.loginUser(addr), user)
 	case t.scope == systemd.ScopeUser:
-		t.user = d.user
+		t.user = d.loginUser(addr)
 	}
 	return t, nil
 }

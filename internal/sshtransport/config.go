@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +38,10 @@ type Config struct {
 	// PrivateKeyPassphrase does not open, is skipped, and FILE-cert.pub
 	// beside one is its certificate.
 	IdentityFiles []string
+	// CertificateFiles are certificate files (*-cert.pub) for the
+	// identity files' keys, as ssh's CertificateFile: each goes with the
+	// key it certifies; one that does not exist is skipped.
+	CertificateFiles []string
 	// KnownHostsFiles, when set, are read instead of KnownHostsFile, all
 	// of them (one that does not exist holds no key); advice names the
 	// first.
@@ -93,10 +98,11 @@ type credentials struct {
 	password    string
 	agent       bool
 	files       []string // identity files
+	certFiles   []string
 }
 
 func (c Config) credentials() credentials {
-	return credentials{privateKey: c.PrivateKey, passphrase: c.PrivateKeyPassphrase, certificate: c.Certificate, password: c.Password, agent: c.Agent, files: c.IdentityFiles}
+	return credentials{privateKey: c.PrivateKey, passphrase: c.PrivateKeyPassphrase, certificate: c.Certificate, password: c.Password, agent: c.Agent, files: c.IdentityFiles, certFiles: c.CertificateFiles}
 }
 
 func (b Bastion) credentials() credentials {
@@ -251,7 +257,15 @@ func (cr credentials) identityFiles() (signers []ssh.Signer, skipped []string) {
 			skipped = append(skipped, f+": "+err.Error())
 			continue
 		}
-		if text, err := os.ReadFile(f + "-cert.pub"); err == nil {
+		certFiles := cr.certFiles
+		if !slices.Contains(certFiles, f+"-cert.pub") {
+			certFiles = append(append([]string(nil), certFiles...), f+"-cert.pub")
+		}
+		for _, cf := range certFiles {
+			text, err := os.ReadFile(cf)
+			if err != nil {
+				continue
+			}
 			if cert, err := parseCertificate(string(text), cr.hop); err == nil {
 				if cs, err := certSignerFor(cert, signer, cr.hop); err == nil {
 					signers = append(signers, cs)

@@ -819,3 +819,25 @@ func expandTokens(s string, tokens map[byte]string, getenv func(string) string) 
 	}
 	return b.String(), nil
 }
+
+// Value is one keyword line of a file, wherever it applies.
+type Value struct {
+	File string
+	Line int
+	Args []string
+}
+
+// Values are the lines of keyword (lower case) in the file and the files
+// it includes, in order, whichever hosts they apply to.
+func (c *Config) Values(keyword string) []Value {
+	var out []Value
+	for _, l := range c.lines {
+		if l.keyword == keyword {
+			out = append(out, Value{File: l.file, Line: l.num, Args: l.args})
+		}
+		for _, inc := range l.include {
+			out = append(out, inc.Values(keyword)...)
+		}
+	}
+	return out
+}
