@@ -88,14 +88,21 @@ func TestOperationDetail(t *testing.T) {
 func TestSettingAttributesExist(t *testing.T) {
 	var resp provider.SchemaResponse
 	New("test")().Schema(context.Background(), provider.SchemaRequest{}, &resp)
-	bastion := resp.Schema.Blocks["bastion"].(schema.SingleNestedBlock)
+	bastion, ok := resp.Schema.Blocks["bastion"].(schema.SingleNestedBlock)
+	if !ok {
+		t.Fatalf("bastion block is %T", resp.Schema.Blocks["bastion"])
+	}
 	n := 0
 	for s := sshtransport.NoSetting + 1; s.String() != "unknown setting"; s++ {
 		n++
 		for _, hop := range []string{"", "bastion"} {
 			at := settingAttribute(hop, s)
 			steps := at.Steps()
-			name := string(steps[len(steps)-1].(path.PathStepAttributeName))
+			last, ok := steps[len(steps)-1].(path.PathStepAttributeName)
+			if !ok {
+				t.Fatalf("%s of hop %q lands on %s, not on an attribute", s, hop, at)
+			}
+			name := string(last)
 			attrs := resp.Schema.Attributes
 			if len(steps) == 2 {
 				if hop != "bastion" || !bastionSettings[s] {

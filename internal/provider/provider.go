@@ -223,7 +223,7 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
 		return
 	}
-	runner := func(string) systemd.Runner { return nil }
+	var runner func(string) systemd.Runner
 	if data.sshConfig != nil {
 		data.sshConfig.base = tc
 		runner = data.sshConfig.runner

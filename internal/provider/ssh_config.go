@@ -100,7 +100,7 @@ func (h *sshConfigHosts) address(s string, providerPort int) (string, error) {
 	key := settingsKey(cfg)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if prev, ok := h.byAddr[addr]; ok && !(prev.byAddress && name != prev.alias) {
+	if prev, ok := h.byAddr[addr]; ok && (!prev.byAddress || name == prev.alias) {
 		if prev.key != key {
 			return "", fmt.Errorf("%q and %q both reach %s through ssh_config_file, with different login settings: "+
 				"give them one Host block, or address the host by one name", prev.alias, name, addr)

@@ -101,7 +101,7 @@ func TestSSHConfigFileErrors(t *testing.T) {
 	bad := writeSSHConfig(t, "Host a\n  Match exec \"true\"\n")
 	resp := configureWith(t, map[string]any{"ssh_config_file": bad, "password": "pw"})
 	errs := onPath(resp.Diagnostics, diag.SeverityError, "ssh_config_file")
-	if len(errs) != 1 || !strings.Contains(errs[0].Detail(), bad+" line 2: Match exec is not supported") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Detail(), bad+" line 2: the criterion Match exec is not supported") {
 		t.Errorf("diagnostics = %v, want the file and line", resp.Diagnostics)
 	}
 	missing := filepath.Join(t.TempDir(), "absent")

@@ -124,7 +124,7 @@ func load(path, home string, depth int) (*Config, error) {
 				}
 				files, err := filepath.Glob(pattern)
 				if err != nil {
-					return nil, &Error{File: path, Line: num, Err: fmt.Errorf("Include %q: %w", pattern, err)}
+					return nil, &Error{File: path, Line: num, Err: fmt.Errorf("cannot expand the Include %q: %w", pattern, err)}
 				}
 				sort.Strings(files)
 				for _, f := range files {
@@ -220,11 +220,11 @@ func checkMatch(args []string) error {
 			}
 		case "host", "originalhost", "user", "localuser":
 			if i+1 >= len(args) {
-				return fmt.Errorf("Match %s needs a pattern list", criterion)
+				return fmt.Errorf("a Match %s needs a pattern list", criterion)
 			}
 			i++
 		default:
-			return fmt.Errorf("Match %s is not supported (only host, originalhost, user, localuser and all are): "+
+			return fmt.Errorf("the criterion Match %s is not supported (only host, originalhost, user, localuser and all are): "+
 				"give the provider a file without it, or set the connection in HCL", criterion)
 		}
 	}
@@ -387,7 +387,7 @@ func checkValue(keyword string, args []string) error {
 			return err
 		}
 		if n, err := strconv.Atoi(args[0]); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("Port %q is not a port number (1-65535)", args[0])
+			return fmt.Errorf("the Port %q is not a port number (1-65535)", args[0])
 		}
 	case "identitiesonly":
 		if _, err := yesNo(args[0]); err != nil {

@@ -59,7 +59,7 @@ func TestResolveErrors(t *testing.T) {
 	tests := []struct {
 		what, text, mention string
 	}{
-		{"bad port", "Host a\n  Port ssh\n", "main line 2: Port \"ssh\" is not a port number"},
+		{"bad port", "Host a\n  Port ssh\n", "main line 2: the Port \"ssh\" is not a port number"},
 		{"port out of range", "Host a\n  Port 70000\n", "is not a port number"},
 		{"ProxyCommand", "Host a\n  ProxyCommand nc %h %p\n", "ProxyCommand is not supported: use ProxyJump"},
 		{"bad jump port", "Host a\n  ProxyJump b:x\n", "ProxyJump"},
