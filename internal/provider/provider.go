@@ -120,11 +120,11 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional:            true,
 			},
 			"known_hosts_file": schema.StringAttribute{
-				MarkdownDescription: "OpenSSH known_hosts file that host keys are checked against. Defaults to `~/.ssh/known_hosts`. A host whose key is not in it is refused; add it with `ssh-keyscan`, after checking its fingerprint." + envNote(envKnownHostsFile),
+				MarkdownDescription: "OpenSSH known_hosts file that host keys are checked against, `@cert-authority` and `@revoked` lines included. Defaults to `~/.ssh/known_hosts` and `/etc/ssh/ssh_known_hosts`, both read, as OpenSSH does. A host whose key is not in it is refused; add it with `ssh-keyscan`, after checking its fingerprint." + envNote(envKnownHostsFile),
 				Optional:            true,
 			},
 			"host_key": schema.StringAttribute{
-				MarkdownDescription: "Pin one host public key, in authorized_keys format (the contents of the host's `/etc/ssh/ssh_host_ed25519_key.pub`). When set it wins over `known_hosts_file`, and every target host this provider reaches must present this key (a bastion has its own `host_key`)." + envNote(envHostKey),
+				MarkdownDescription: "Pin one host public key, in authorized_keys format (the contents of the host's `/etc/ssh/ssh_host_ed25519_key.pub`), or the public key of a host CA: a host certificate it signed, for the address dialed and valid now, is then accepted. When set it wins over `known_hosts_file`, and every target host this provider reaches must present this key or such a certificate (a bastion has its own `host_key`)." + envNote(envHostKey),
 				Optional:            true,
 			},
 			"insecure_ignore_host_key": schema.BoolAttribute{

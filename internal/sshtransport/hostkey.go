@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -26,6 +27,7 @@ type HostKeyError struct {
 	Source  string   // the known_hosts file (the first one checked), unless Pinned
 	Others  []string // the other known_hosts files checked
 	Missing bool     // the known_hosts file does not exist
+	Revoked bool     // a known_hosts file marks the key (or its CA) @revoked
 }
 
 // Setting is what to change when the new key is expected.
@@ -42,6 +44,9 @@ func (e *HostKeyError) Error() string {
 	name := onHop(e.Hop, e.Addr)
 	keyscan := fmt.Sprintf("ssh-keyscan -p %s %s >> %s", port, host, e.Source)
 	switch {
+	case e.Revoked:
+		return fmt.Sprintf("the SSH host key of %s is REVOKED: %s is marked @revoked (%s). The key may have been stolen: "+
+			"do not connect until the host has a new key, then record that one.", name, got, strings.Join(e.Want, " and "))
 	case e.Changed && e.Pinned:
 		return fmt.Sprintf("the SSH host key of %s has CHANGED: the pinned host key is %s, but the host presented %s. "+
 			"Someone may be intercepting the connection, or the host was reinstalled. If the new key is expected, "+
@@ -106,7 +111,8 @@ func (pol hostKeyPolicy) build() (*hostKeys, error) {
 		hk.file, hk.others = pol.knownHostsFiles[0], pol.knownHostsFiles[1:]
 	}
 	if hk.file == "" {
-		hk.file = knownHostsDefault()
+		// As OpenSSH: the user's file, then the system's.
+		hk.file, hk.others = knownHostsDefault(), []string{systemKnownHosts}
 	}
 	if pol.hostKey != "" {
 		key, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(pol.hostKey))
@@ -151,14 +157,40 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 	}
 	if hk.pinned != nil {
 		pinned := hk.pinned
-		cb := func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			if bytes.Equal(key.Marshal(), pinned.Marshal()) {
+		same := func(k ssh.PublicKey) bool { return bytes.Equal(k.Marshal(), pinned.Marshal()) }
+		// The pinned key is the host's key, or a CA that signs host
+		// certificates: a certificate is accepted for the key it certifies
+		// or for its signer, once valid for this host and now.
+		checker := &ssh.CertChecker{IsHostAuthority: func(auth ssh.PublicKey, _ string) bool { return same(auth) }}
+		cb := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+			if same(key) {
 				return nil
+			}
+			if cert, ok := key.(*ssh.Certificate); ok {
+				if same(cert.Key) {
+					return nil
+				}
+				if same(cert.SignatureKey) {
+					if err := checker.CheckHostKey(hostname, remote, key); err != nil {
+						*failure = &HostError{Hop: hk.hop, Addr: addr, Setting: SettingHostKey,
+							Err: fmt.Errorf("the host certificate %q, signed by the pinned CA key, is not valid for this host now: %w", cert.KeyId, err)}
+						return *failure
+					}
+					return nil
+				}
 			}
 			*failure = &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Want: []string{describeKey(pinned)}, Changed: true, Pinned: true}
 			return *failure
 		}
-		return cb, algorithmsFor(pinned.Type()), nil
+		// The pinned type's certificate first, then its plain key, then any
+		// other certificate (a CA may sign a key of another type).
+		algos := append(certAlgorithmsFor(pinned.Type()), algorithmsFor(pinned.Type())...)
+		for _, a := range allCertAlgorithms {
+			if !slices.Contains(algos, a) {
+				algos = append(algos, a)
+			}
+		}
+		return cb, algos, nil
 	}
 	if err := hk.load(); err != nil {
 		return nil, nil, err
@@ -176,10 +208,39 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 		if err == nil {
 			return nil
 		}
+		var revoked *xknownhosts.RevokedError
+		if cert, ok := key.(*ssh.Certificate); ok && !errors.As(err, &revoked) {
+			// A certificate no listed CA signed: its plain key is checked
+			// instead, as OpenSSH does.
+			key = cert.Key
+			if err = inner(hostname, remote, key); err == nil {
+				return nil
+			}
+		}
+		if errors.As(err, &revoked) {
+			e := &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Others: hk.others, Revoked: true,
+				Want: []string{fmt.Sprintf("%s line %d", revoked.Revoked.Filename, revoked.Revoked.Line)}}
+			*failure = e
+			return e
+		}
 		var keyErr *xknownhosts.KeyError
 		if errors.As(err, &keyErr) {
-			e := &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Others: hk.others, Changed: len(keyErr.Want) > 0}
+			// A @cert-authority line is no key of the host: a host it does
+			// not vouch for is unknown, not changed.
+			var cas [][]byte
+			for _, k := range hk.db.HostKeys(addr) {
+				if k.Cert {
+					cas = append(cas, k.Marshal())
+				}
+			}
+			var want []xknownhosts.KnownKey
 			for _, w := range keyErr.Want {
+				if !slices.ContainsFunc(cas, func(ca []byte) bool { return bytes.Equal(ca, w.Key.Marshal()) }) {
+					want = append(want, w)
+				}
+			}
+			e := &HostKeyError{Hop: hk.hop, Addr: addr, Got: key, Source: hk.file, Others: hk.others, Changed: len(want) > 0}
+			for _, w := range want {
 				at := fmt.Sprintf("line %d", w.Line)
 				if len(hk.others) > 0 {
 					at = fmt.Sprintf("%s line %d", w.Filename, w.Line)
@@ -189,9 +250,35 @@ func (hk *hostKeys) callback(addr string, failure *error) (ssh.HostKeyCallback, 
 			*failure = e
 			return e
 		}
-		return err
+		// Whatever else refused the key refuses it again: not transient.
+		*failure = &HostError{Hop: hk.hop, Addr: addr, Setting: SettingKnownHosts, Err: fmt.Errorf("checking its host key: %w", err)}
+		return *failure
 	}
 	return cb, hk.db.HostKeyAlgorithms(addr), nil
+}
+
+// systemKnownHosts is OpenSSH's system-wide known_hosts file.
+const systemKnownHosts = "/etc/ssh/ssh_known_hosts"
+
+var allCertAlgorithms = []string{
+	ssh.CertAlgoED25519v01, ssh.CertAlgoECDSA256v01, ssh.CertAlgoECDSA384v01, ssh.CertAlgoECDSA521v01,
+	ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01, ssh.CertAlgoRSAv01,
+}
+
+func certAlgorithmsFor(keyType string) []string {
+	switch keyType {
+	case ssh.KeyAlgoRSA:
+		return []string{ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01, ssh.CertAlgoRSAv01}
+	case ssh.KeyAlgoED25519:
+		return []string{ssh.CertAlgoED25519v01}
+	case ssh.KeyAlgoECDSA256:
+		return []string{ssh.CertAlgoECDSA256v01}
+	case ssh.KeyAlgoECDSA384:
+		return []string{ssh.CertAlgoECDSA384v01}
+	case ssh.KeyAlgoECDSA521:
+		return []string{ssh.CertAlgoECDSA521v01}
+	}
+	return nil
 }
 
 func algorithmsFor(keyType string) []string {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -264,8 +265,10 @@ func TestHostKeysPinned(t *testing.T) {
 		if err != nil || failure != nil {
 			t.Fatalf("err = %v, failure = %v", err, failure)
 		}
-		if !reflect.DeepEqual(algos, []string{ssh.KeyAlgoED25519}) {
-			t.Errorf("algorithms = %q, want only ssh-ed25519", algos)
+		// Its certificate, the key, then certificates only (a pinned CA
+		// may sign a key of another type): no other plain key type.
+		if !reflect.DeepEqual(algos[:2], []string{ssh.CertAlgoED25519v01, ssh.KeyAlgoED25519}) || !onlyCertificatesAfter(algos, 2) {
+			t.Errorf("algorithms = %q, want ssh-ed25519's certificate and key, then certificates", algos)
 		}
 	})
 	t.Run("mismatch", func(t *testing.T) {
@@ -286,8 +289,8 @@ func TestHostKeysPinned(t *testing.T) {
 			t.Fatalf("err = %v, failure = %v", err, failure)
 		}
 		// RSA keys sign with SHA-2 nowadays; plain ssh-rsa is the fallback.
-		want := []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
-		if !reflect.DeepEqual(algos, want) {
+		want := []string{ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01, ssh.CertAlgoRSAv01, ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+		if !reflect.DeepEqual(algos[:6], want) || !onlyCertificatesAfter(algos, 6) {
 			t.Errorf("algorithms = %q, want %q", algos, want)
 		}
 	})
@@ -295,6 +298,104 @@ func TestHostKeysPinned(t *testing.T) {
 		_, err, failure := check(t, Config{HostKey: authorized(pinned)}, testAddr, rsaKey)
 		wantHostKeyError(t, err, failure, true, "pinned host key", ssh.FingerprintSHA256(pinned), ssh.FingerprintSHA256(rsaKey))
 	})
+}
+
+func onlyCertificatesAfter(algos []string, n int) bool {
+	for _, a := range algos[n:] {
+		if !strings.Contains(a, "-cert-v01@openssh.com") {
+			return false
+		}
+	}
+	return true
+}
+
+// A pinned CA key accepts the host certificates it signed, for this host,
+// now; and a certificate of the pinned key is that key.
+func TestHostKeysPinnedCA(t *testing.T) {
+	ca := newCA(t)
+	hostKey := newHostPublicKey(t)
+	sign := func(principals []string, validity time.Duration, signer ssh.Signer) *ssh.Certificate {
+		now := time.Now()
+		cert := &ssh.Certificate{Key: hostKey, CertType: ssh.HostCert, KeyId: "testhost", ValidPrincipals: principals,
+			ValidAfter: uint64(now.Add(-time.Hour).Unix()), ValidBefore: uint64(now.Add(validity).Unix())}
+		if err := cert.SignCert(rand.Reader, signer); err != nil {
+			t.Fatal(err)
+		}
+		return cert
+	}
+	pinCA := Config{HostKey: string(ssh.MarshalAuthorizedKey(ca.PublicKey()))}
+	if _, err, failure := check(t, pinCA, testAddr, sign([]string{"127.0.0.1"}, time.Hour, ca)); err != nil || failure != nil {
+		t.Errorf("a certificate the pinned CA signed: err = %v, failure = %v", err, failure)
+	}
+	for what, cert := range map[string]*ssh.Certificate{
+		"another host's": sign([]string{"10.9.9.9"}, time.Hour, ca),
+		"expired":        sign([]string{"127.0.0.1"}, -time.Minute, ca),
+	} {
+		_, err, failure := check(t, pinCA, testAddr, cert)
+		he := asHostError(t, err, "pinned host key", "signed by the pinned CA key, is not valid for this host now")
+		if failure != error(he) || he.Transient {
+			t.Errorf("%s: failure = %v, transient = %v", what, failure, he.Transient)
+		}
+	}
+	// Signed by another CA: the key on record is not the one presented.
+	_, err, failure := check(t, pinCA, testAddr, sign([]string{"127.0.0.1"}, time.Hour, newCA(t)))
+	wantHostKeyError(t, err, failure, true, "pinned host key", "CHANGED")
+	// The pinned host key, presented in a certificate: accepted.
+	pinKey := Config{HostKey: string(ssh.MarshalAuthorizedKey(hostKey))}
+	if _, err, failure := check(t, pinKey, testAddr, sign([]string{"elsewhere"}, -time.Minute, newCA(t))); err != nil || failure != nil {
+		t.Errorf("the pinned key in a certificate: err = %v, failure = %v", err, failure)
+	}
+}
+
+// A host certificate from no listed CA is checked as its plain key, as
+// OpenSSH checks it: known, accepted; unknown, refused as unknown.
+func TestHostKeysCertificateFallsBackToItsKey(t *testing.T) {
+	hostKey := newHostPublicKey(t)
+	cert := &ssh.Certificate{Key: hostKey, CertType: ssh.HostCert, KeyId: "h", ValidPrincipals: []string{"127.0.0.1"},
+		ValidBefore: ssh.CertTimeInfinity}
+	if err := cert.SignCert(rand.Reader, newCA(t)); err != nil {
+		t.Fatal(err)
+	}
+	known := writeKnownHosts(t, knownLine(testAddr, hostKey))
+	if _, err, failure := check(t, Config{KnownHostsFile: known}, testAddr, cert); err != nil || failure != nil {
+		t.Errorf("known plain key in a certificate: err = %v, failure = %v", err, failure)
+	}
+	// A CA line that does not vouch for the host makes it unknown, not changed.
+	empty := writeKnownHosts(t, "@cert-authority * "+strings.TrimSpace(string(ssh.MarshalAuthorizedKey(newHostPublicKey(t)))))
+	_, err, failure := check(t, Config{KnownHostsFile: empty}, testAddr, cert)
+	he := wantUnknown(t, err, failure)
+	if !bytes.Equal(he.Got.Marshal(), hostKey.Marshal()) {
+		t.Errorf("Got = %s, want the certificate's plain key", describeKey(he.Got))
+	}
+}
+
+func wantUnknown(t *testing.T, err, failure error) *HostKeyError {
+	t.Helper()
+	return asHostKeyError(t, err, failure, false, "known_hosts file", "is unknown")
+}
+
+// A key marked @revoked is refused with its own message, whatever else
+// lists it.
+func TestHostKeysRevoked(t *testing.T) {
+	key := newHostPublicKey(t)
+	file := writeKnownHosts(t, knownLine(testAddr, key), "@revoked * "+strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key))))
+	_, err, failure := check(t, Config{KnownHostsFile: file}, testAddr, key)
+	he := asHostKeyError(t, err, failure, false, "known_hosts file", "REVOKED", file+" line 2", ssh.FingerprintSHA256(key))
+	if !he.Revoked {
+		t.Errorf("Revoked = false")
+	}
+}
+
+// Without known_hosts_file, the user's file and the system's are read, as
+// by OpenSSH.
+func TestHostKeysDefaultFiles(t *testing.T) {
+	hk, err := newHostKeys(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hk.file != knownHostsDefault() || !reflect.DeepEqual(hk.others, []string{"/etc/ssh/ssh_known_hosts"}) {
+		t.Errorf("files = %q, %q", hk.file, hk.others)
+	}
 }
 
 func TestHostKeysInsecure(t *testing.T) {

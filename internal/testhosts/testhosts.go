@@ -32,6 +32,7 @@ type Env struct {
 	OperatorPassword string // sudo password of the operator user
 	CertKeyFile      string // a client key in no authorized_keys file…
 	CertFile         string // …whose certificate, from a CA every host trusts, logs in as root, deploy, operator or sysop
+	HostCAFile       string // the public key of the CA that signed every host's ed25519 host key, for 127.0.0.1
 	LingerUser       string // a user whose user manager runs from boot
 	SysopUser        string // a user whose only sudo right is systemctl, without a password (SYSTEMCTL_INSTALL_CLIENT_SIDE kept)
 	Release          string // the hosts' Debian release: bullseye, bookworm, trixie or sid
@@ -95,6 +96,7 @@ func loadFrom(getenv func(string) string) (Env, error) {
 	env.OperatorPassword = getenv("TESTHOSTS_OPERATOR_PASSWORD")
 	env.CertKeyFile = getenv("TESTHOSTS_CERT_KEY")
 	env.CertFile = getenv("TESTHOSTS_CERT")
+	env.HostCAFile = getenv("TESTHOSTS_HOST_CA")
 	env.LingerUser = getenv("TESTHOSTS_LINGER_USER")
 	env.SysopUser = getenv("TESTHOSTS_SYSOP_USER")
 	env.Release = getenv("TESTHOSTS_RELEASE")
