@@ -38,6 +38,7 @@ const (
 	envSudoPassword          = "SYSTEMD_SUDO_PASSWORD"
 	envTimeout               = "SYSTEMD_SSH_TIMEOUT"
 	envCertificate           = "SYSTEMD_SSH_CERTIFICATE"
+	envAgentIdentity         = "SYSTEMD_SSH_AGENT_IDENTITY"
 	envBastionHost           = "SYSTEMD_SSH_BASTION_HOST"
 	envBastionPort           = "SYSTEMD_SSH_BASTION_PORT"
 	envBastionUser           = "SYSTEMD_SSH_BASTION_USER"
@@ -115,7 +116,7 @@ func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagn
 	}
 	if anyUnknown(cfg.Host, cfg.Port, cfg.User, cfg.PrivateKey, cfg.PrivateKeyPassphrase, cfg.Password, cfg.Agent,
 		cfg.KnownHostsFile, cfg.HostKey, cfg.InsecureIgnoreHostKey, cfg.Sudo, cfg.SudoPassword, cfg.Timeout,
-		cfg.Certificate, cfg.SSHConfigFile, cfg.Bastion) ||
+		cfg.Certificate, cfg.SSHConfigFile, cfg.AgentIdentity, cfg.Bastion) ||
 		bastion != nil && anyUnknown(bastion.Host, bastion.Port, bastion.User, bastion.PrivateKey, bastion.Password,
 			bastion.KnownHostsFile, bastion.HostKey) {
 		return &providerData{unknown: true}, sshtransport.Config{}
@@ -142,6 +143,7 @@ func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagn
 		Certificate:           s.str(cfg.Certificate, envCertificate, ""),
 		Password:              s.str(cfg.Password, envPassword, ""),
 		AgentSocket:           s.env("SSH_AUTH_SOCK"),
+		AgentIdentity:         s.str(cfg.AgentIdentity, envAgentIdentity, ""),
 		KnownHostsFile:        expandHome(s.str(cfg.KnownHostsFile, envKnownHostsFile, "")),
 		HostKey:               s.str(cfg.HostKey, envHostKey, ""),
 		InsecureIgnoreHostKey: s.boolean(path.Root("insecure_ignore_host_key"), cfg.InsecureIgnoreHostKey, envInsecureIgnoreHostKey, false),

@@ -39,17 +39,18 @@ var bastionSettings = map[sshtransport.Setting]bool{
 
 // settingNames are the provider attributes of the transport's settings.
 var settingNames = map[sshtransport.Setting]string{
-	sshtransport.SettingHost:         "host",
-	sshtransport.SettingUser:         "user",
-	sshtransport.SettingPrivateKey:   "private_key",
-	sshtransport.SettingPassphrase:   "private_key_passphrase",
-	sshtransport.SettingCertificate:  "certificate",
-	sshtransport.SettingPassword:     "password",
-	sshtransport.SettingAgent:        "agent",
-	sshtransport.SettingHostKey:      "host_key",
-	sshtransport.SettingKnownHosts:   "known_hosts_file",
-	sshtransport.SettingTimeout:      "timeout",
-	sshtransport.SettingSudoPassword: "sudo_password",
+	sshtransport.SettingHost:          "host",
+	sshtransport.SettingUser:          "user",
+	sshtransport.SettingPrivateKey:    "private_key",
+	sshtransport.SettingPassphrase:    "private_key_passphrase",
+	sshtransport.SettingCertificate:   "certificate",
+	sshtransport.SettingPassword:      "password",
+	sshtransport.SettingAgent:         "agent",
+	sshtransport.SettingHostKey:       "host_key",
+	sshtransport.SettingKnownHosts:    "known_hosts_file",
+	sshtransport.SettingTimeout:       "timeout",
+	sshtransport.SettingSudoPassword:  "sudo_password",
+	sshtransport.SettingAgentIdentity: "agent_identity",
 }
 
 // settingAttribute is the attribute that holds setting for hop: inside the

@@ -52,6 +52,7 @@ type providerModel struct {
 	Timeout               types.String `tfsdk:"timeout"`
 	Certificate           types.String `tfsdk:"certificate"`
 	SSHConfigFile         types.String `tfsdk:"ssh_config_file"`
+	AgentIdentity         types.String `tfsdk:"agent_identity"`
 	Bastion               types.Object `tfsdk:"bastion"`
 }
 
@@ -116,8 +117,16 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Sensitive:           true,
 			},
 			"agent": schema.BoolAttribute{
-				MarkdownDescription: "Authenticate with the keys of the ssh-agent at `SSH_AUTH_SOCK`. Defaults to `true` when `SSH_AUTH_SOCK` is set and neither `private_key` nor `password` is given, `false` otherwise." + envNote(envAgent),
+				MarkdownDescription: "Authenticate with the keys of the ssh-agent at `SSH_AUTH_SOCK` (on Windows, when it is unset, OpenSSH's agent at the named pipe `\\\\.\\pipe\\openssh-ssh-agent`). Defaults to `true` when `SSH_AUTH_SOCK` is set and neither `private_key` nor `password` is given, `false` otherwise." + envNote(envAgent),
 				Optional:            true,
+			},
+			"agent_identity": schema.StringAttribute{
+				MarkdownDescription: "The one ssh-agent key to offer, to the hosts and the bastion: its public key in authorized_keys format " +
+					"(for example `file(\"~/.ssh/id_ed25519.pub\")`) or its fingerprint as `ssh-add -l` prints it (`SHA256:…`). " +
+					"An agent holding many keys otherwise offers them in turn, and a host whose sshd allows fewer tries (`MaxAuthTries`, 6 by default) " +
+					"refuses the login (\"Too many authentication failures\") before the right one. The agent must hold the key when the provider is configured." +
+					envNote(envAgentIdentity),
+				Optional: true,
 			},
 			"known_hosts_file": schema.StringAttribute{
 				MarkdownDescription: "OpenSSH known_hosts file that host keys are checked against, `@cert-authority` and `@revoked` lines included. Defaults to `~/.ssh/known_hosts` and `/etc/ssh/ssh_known_hosts`, both read, as OpenSSH does. A host whose key is not in it is refused; add it with `ssh-keyscan`, after checking its fingerprint." + envNote(envKnownHostsFile),

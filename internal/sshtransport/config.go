@@ -10,7 +10,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"slices"
 	"strings"
@@ -23,13 +22,18 @@ import (
 // Config is how to reach and authenticate to hosts. Secrets live only here
 // and are never logged.
 type Config struct {
-	User                  string
-	PrivateKey            string // key contents, OpenSSH or PEM
-	PrivateKeyPassphrase  string
-	Certificate           string // OpenSSH user certificate for PrivateKey (or an agent key), authorized_keys format
-	Password              string
-	Agent                 bool
-	AgentSocket           string // SSH_AUTH_SOCK
+	User                 string
+	PrivateKey           string // key contents, OpenSSH or PEM
+	PrivateKeyPassphrase string
+	Certificate          string // OpenSSH user certificate for PrivateKey (or an agent key), authorized_keys format
+	Password             string
+	Agent                bool
+	AgentSocket          string // SSH_AUTH_SOCK
+	// AgentIdentity, when set, is the one agent key offered (a public key
+	// in authorized_keys format, or its SHA256: fingerprint), to the
+	// targets and the bastion: an agent holding many keys would otherwise
+	// use up a server's MaxAuthTries before the right one.
+	AgentIdentity         string
 	KnownHostsFile        string
 	HostKey               string // one public key, authorized_keys format
 	InsecureIgnoreHostKey bool
@@ -99,6 +103,9 @@ type credentials struct {
 	agent       bool
 	files       []string // identity files
 	certFiles   []string
+	// agentKey, when set, is the SHA256 fingerprint of the one agent key
+	// to offer.
+	agentKey string
 }
 
 func (c Config) credentials() credentials {
@@ -128,19 +135,6 @@ func (c Config) authMethods() ([]ssh.AuthMethod, func() error, error) {
 		return nil, nil, err
 	}
 	return methods, closeFn, nil
-}
-
-// openAgent connects to the ssh-agent at socket, once per provider: its
-// client is safe for concurrent use.
-func openAgent(socket string) (agent.ExtendedAgent, func() error, error) {
-	if socket == "" {
-		return nil, nil, &ConfigError{Setting: SettingAgent, Err: errors.New("the ssh-agent is asked for, but SSH_AUTH_SOCK is not set: start ssh-agent, or log in with a private key or a password")}
-	}
-	conn, err := net.Dial("unix", socket)
-	if err != nil {
-		return nil, nil, &ConfigError{Setting: SettingAgent, Err: fmt.Errorf("cannot reach the ssh-agent at SSH_AUTH_SOCK=%s: %w", socket, err)}
-	}
-	return agent.NewClient(conn), conn.Close, nil
 }
 
 // authMethods builds one "publickey" method holding every key (x/crypto
@@ -203,6 +197,9 @@ func (cr credentials) authMethods(keyring agent.ExtendedAgent) ([]ssh.AuthMethod
 			}
 			all := append([]ssh.Signer(nil), static...)
 			for _, s := range signers {
+				if cr.agentKey != "" && ssh.FingerprintSHA256(s.PublicKey()) != cr.agentKey {
+					continue
+				}
 				if agentCert != nil && bytes.Equal(s.PublicKey().Marshal(), agentCert.Key.Marshal()) {
 					if cs, err := ssh.NewCertSigner(agentCert, s); err == nil {
 						all = append(all, cs)

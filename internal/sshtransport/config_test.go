@@ -185,11 +185,13 @@ func TestParsePrivateKeyErrors(t *testing.T) {
 
 // serveAgent runs an ssh-agent holding key on a unix socket, for as long as
 // the test runs.
-func serveAgent(t *testing.T, key any) string {
+func serveAgent(t *testing.T, keys ...any) string {
 	t.Helper()
 	keyring := agent.NewKeyring()
-	if err := keyring.Add(agent.AddedKey{PrivateKey: key}); err != nil {
-		t.Fatal(err)
+	for _, key := range keys {
+		if err := keyring.Add(agent.AddedKey{PrivateKey: key}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	sock := filepath.Join(t.TempDir(), "agent.sock")
 	l, err := net.Listen("unix", sock)

@@ -17,21 +17,23 @@ const (
 	SettingKnownHosts
 	SettingTimeout
 	SettingSudoPassword
+	SettingAgentIdentity
 )
 
 var settingNames = [...]string{
-	NoSetting:           "",
-	SettingHost:         "host",
-	SettingUser:         "user",
-	SettingPrivateKey:   "private key",
-	SettingPassphrase:   "private key passphrase",
-	SettingCertificate:  "certificate",
-	SettingPassword:     "password",
-	SettingAgent:        "ssh-agent",
-	SettingHostKey:      "pinned host key",
-	SettingKnownHosts:   "known_hosts file",
-	SettingTimeout:      "timeout",
-	SettingSudoPassword: "sudo password",
+	NoSetting:            "",
+	SettingHost:          "host",
+	SettingUser:          "user",
+	SettingPrivateKey:    "private key",
+	SettingPassphrase:    "private key passphrase",
+	SettingCertificate:   "certificate",
+	SettingPassword:      "password",
+	SettingAgent:         "ssh-agent",
+	SettingHostKey:       "pinned host key",
+	SettingKnownHosts:    "known_hosts file",
+	SettingTimeout:       "timeout",
+	SettingSudoPassword:  "sudo password",
+	SettingAgentIdentity: "agent identity",
 }
 
 func (s Setting) String() string {

@@ -107,7 +107,13 @@ func NewPool(cfg Config) (*Pool, error) {
 		_ = closeAgent()
 		return nil, err
 	}
-	auth, err := cfg.credentials().authMethods(keyring)
+	agentKey, err := checkAgentIdentity(cfg, keyring)
+	if err != nil {
+		return fail(err)
+	}
+	creds := cfg.credentials()
+	creds.agentKey = agentKey
+	auth, err := creds.authMethods(keyring)
 	if err != nil {
 		return fail(err)
 	}
@@ -118,7 +124,9 @@ func NewPool(cfg Config) (*Pool, error) {
 		hosts:      map[string]*hostConn{},
 	}
 	if b != nil {
-		bastionAuth, err := b.credentials().authMethods(keyring)
+		bastionCreds := b.credentials()
+		bastionCreds.agentKey = agentKey
+		bastionAuth, err := bastionCreds.authMethods(keyring)
 		if err != nil {
 			return fail(err)
 		}
@@ -443,6 +451,11 @@ func (p *Pool) handshake(ctx context.Context, conn net.Conn, h *hop, addr string
 		switch {
 		case keyFailure != nil:
 			return nil, keyFailure
+		case strings.Contains(err.Error(), "Too many authentication failures"):
+			// sshd's MaxAuthTries ran out before the right key came.
+			return nil, &HostError{Hop: h.name, Addr: addr, Setting: SettingAgentIdentity, Err: fmt.Errorf(
+				"SSH authentication as %q failed: the server ended the login after too many keys were tried (Too many authentication failures): "+
+					"offer the right agent key alone, or fewer keys", h.user)}
 		case strings.Contains(err.Error(), "unable to authenticate"):
 			return nil, &HostError{Hop: h.name, Addr: addr, Setting: SettingUser, Err: fmt.Errorf("SSH authentication as %q failed (%s)",
 				h.user, strings.TrimPrefix(err.Error(), "ssh: handshake failed: "))}
