@@ -116,7 +116,7 @@ func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagn
 	}
 	if anyUnknown(cfg.Host, cfg.Port, cfg.User, cfg.PrivateKey, cfg.PrivateKeyPassphrase, cfg.Password, cfg.Agent,
 		cfg.KnownHostsFile, cfg.HostKey, cfg.InsecureIgnoreHostKey, cfg.Sudo, cfg.SudoPassword, cfg.Timeout,
-		cfg.Certificate, cfg.SSHConfigFile, cfg.AgentIdentity, cfg.Bastion) ||
+		cfg.Certificate, cfg.SSHConfigFile, cfg.AgentIdentity, cfg.Proxy, cfg.Bastion) ||
 		bastion != nil && anyUnknown(bastion.Host, bastion.Port, bastion.User, bastion.PrivateKey, bastion.Password,
 			bastion.KnownHostsFile, bastion.HostKey) {
 		return &providerData{unknown: true}, sshtransport.Config{}
@@ -154,6 +154,9 @@ func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagn
 	tc.Agent = s.boolean(path.Root("agent"), cfg.Agent, envAgent, tc.AgentSocket != "" && tc.PrivateKey == "" && tc.Password == "")
 	tc.Sudo = s.boolean(path.Root("sudo"), cfg.Sudo, envSudo, false) || tc.SudoPassword != ""
 	tc.Bastion = resolveBastion(s, bastion, tc)
+	if u := s.str(cfg.Proxy, "ALL_PROXY", s.env("all_proxy")); u != "" {
+		tc.Proxy = &sshtransport.Proxy{URL: u, NoProxy: s.str(types.StringNull(), "NO_PROXY", s.env("no_proxy"))}
+	}
 	if file := s.str(cfg.SSHConfigFile, envSSHConfigFile, ""); file != "" {
 		if sc, local, ok := loadSSHConfig(file, diags); ok {
 			data.sshConfig = &sshConfigHosts{file: sc, path: file, local: local,

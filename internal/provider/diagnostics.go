@@ -51,6 +51,7 @@ var settingNames = map[sshtransport.Setting]string{
 	sshtransport.SettingTimeout:       "timeout",
 	sshtransport.SettingSudoPassword:  "sudo_password",
 	sshtransport.SettingAgentIdentity: "agent_identity",
+	sshtransport.SettingProxy:         "proxy",
 }
 
 // settingAttribute is the attribute that holds setting for hop: inside the

@@ -53,6 +53,7 @@ type providerModel struct {
 	Certificate           types.String `tfsdk:"certificate"`
 	SSHConfigFile         types.String `tfsdk:"ssh_config_file"`
 	AgentIdentity         types.String `tfsdk:"agent_identity"`
+	Proxy                 types.String `tfsdk:"proxy"`
 	Bastion               types.Object `tfsdk:"bastion"`
 }
 
@@ -158,6 +159,14 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"criteria and `ProxyCommand` are refused. `StrictHostKeyChecking no` or `accept-new` never turns host key checking off: " +
 					"the provider warns and keeps verifying. Unset: no file is read." + envNote(envSSHConfigFile),
 				Optional: true,
+			},
+			"proxy": schema.StringAttribute{
+				MarkdownDescription: "Proxy to reach the first hop through (the bastion when there is one, else each host): " +
+					"`socks5://HOST:PORT` (names resolved here), `socks5h://HOST:PORT` (names resolved by the proxy) or `http://HOST:PORT` " +
+					"(HTTP CONNECT), with optional `USER:PASSWORD@`. Hosts that `NO_PROXY` (or `no_proxy`) lists are reached directly: " +
+					"names, `.domain` suffixes, addresses, CIDRs, `*`. Defaults to `ALL_PROXY` (or `all_proxy`) from the environment; none when unset.",
+				Optional:  true,
+				Sensitive: true,
 			},
 			"timeout": schema.StringAttribute{
 				MarkdownDescription: "Bound on connecting and the SSH handshake, and on each remote command, as a positive Go duration (`30s`, `2m`). With a bastion, connecting to the bastion and connecting through it to a target are bounded separately. Defaults to `" + defaultTimeout + "`." + envNote(envTimeout),

@@ -23,6 +23,7 @@ func clearEnv(t *testing.T) {
 		envHost, envPort, envUser, envPrivateKey, envPrivateKeyPassphrase, envPassword, envAgent,
 		envKnownHostsFile, envHostKey, envInsecureIgnoreHostKey, envSudo, envSudoPassword, envTimeout,
 		envCertificate, envBastionHost, envBastionPort, envBastionUser, "SSH_AUTH_SOCK",
+		envSSHConfigFile, envAgentIdentity, "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy",
 	} {
 		t.Setenv(name, "")
 	}
@@ -217,6 +218,12 @@ func TestConfigureErrors(t *testing.T) {
 		{"empty user", nil, func(t *testing.T) map[string]any {
 			return map[string]any{"user": "", "password": "pw"}
 		}, "user", "empty"},
+		{"proxy of an unknown scheme", nil, func(t *testing.T) map[string]any {
+			return map[string]any{"proxy": "ftp://proxy.example:21", "password": "pw"}
+		}, "proxy", `the scheme "ftp" is not a proxy this provider speaks`},
+		{"ALL_PROXY of an unknown scheme", map[string]string{"ALL_PROXY": "gopher://p"}, func(t *testing.T) map[string]any {
+			return map[string]any{"password": "pw"}
+		}, "proxy", `the scheme "gopher"`},
 		{"insecure and a pinned key", nil, func(t *testing.T) map[string]any {
 			return map[string]any{"insecure_ignore_host_key": true, "host_key": testHostKey(t), "password": "pw"}
 		}, "insecure_ignore_host_key", "host_key"},

@@ -56,6 +56,9 @@ type Config struct {
 	// SessionPerCommand runs every command in an SSH session of its own,
 	// never in a long-lived shell (shell.go).
 	SessionPerCommand bool
+	// Proxy, when set, is how the first hop (the bastion, else each
+	// target) is reached.
+	Proxy *Proxy
 	// Bastion, when set, is the jump host that every connection to a target
 	// is tunnelled through (direct-tcpip).
 	Bastion *Bastion

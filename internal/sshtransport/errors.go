@@ -18,6 +18,7 @@ const (
 	SettingTimeout
 	SettingSudoPassword
 	SettingAgentIdentity
+	SettingProxy
 )
 
 var settingNames = [...]string{
@@ -34,6 +35,7 @@ var settingNames = [...]string{
 	SettingTimeout:       "timeout",
 	SettingSudoPassword:  "sudo password",
 	SettingAgentIdentity: "agent identity",
+	SettingProxy:         "proxy",
 }
 
 func (s Setting) String() string {

@@ -37,6 +37,7 @@ type Pool struct {
 	target     hop
 	bastion    *hop // nil without a bastion
 	closeAgent func() error
+	proxy      *proxyDialer // nil without a proxy
 
 	bastionMu     sync.Mutex // held while dialing the bastion: one dial at a time
 	bastionClient atomic.Pointer[pooledConn]
@@ -88,6 +89,10 @@ func NewPool(cfg Config) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
+	proxied, err := parseProxy(cfg.Proxy)
+	if err != nil {
+		return nil, err
+	}
 	var bastionKeys *hostKeys
 	if b != nil {
 		pol := hostKeyPolicy{hop: "bastion", knownHostsFile: b.KnownHostsFile, knownHostsFiles: b.KnownHostsFiles, hostKey: b.HostKey, insecure: b.InsecureIgnoreHostKey}
@@ -121,6 +126,7 @@ func NewPool(cfg Config) (*Pool, error) {
 		cfg:        cfg,
 		target:     hop{user: cfg.User, auth: auth, hostKeys: hk},
 		closeAgent: closeAgent,
+		proxy:      proxied,
 		hosts:      map[string]*hostConn{},
 	}
 	if b != nil {
@@ -313,7 +319,25 @@ func (p *Pool) dialTCP(ctx context.Context, h *hop, addr string) (*ssh.Client, e
 	deadline := p.deadline(ctx)
 	tflog.Debug(ctx, "connecting over SSH", map[string]any{"host": addr, "user": h.user, "hop": hopLabel(h)})
 	dialer := net.Dialer{Deadline: deadline}
-	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	var (
+		conn net.Conn
+		err  error
+	)
+	if p.proxy != nil && p.proxy.applies(addr) {
+		conn, err = p.proxy.dial(ctx, &dialer, addr)
+		var refused *proxyRefusal
+		switch {
+		case err == nil:
+		case isTimeout(err) && ctx.Err() == nil:
+			return nil, &HostError{Hop: h.name, Addr: addr, Setting: SettingTimeout, Err: fmt.Errorf("cannot connect through the proxy %s within %s", p.proxy, p.cfg.Timeout)}
+		case errors.As(err, &refused):
+			return nil, &HostError{Hop: h.name, Addr: addr, Setting: SettingProxy, Err: fmt.Errorf("cannot connect through the proxy %s: %w", p.proxy, err)}
+		default:
+			return nil, &HostError{Hop: h.name, Addr: addr, Setting: SettingProxy, Err: fmt.Errorf("cannot connect through the proxy %s: %w", p.proxy, unwrapOpError(err)), Transient: true}
+		}
+	} else {
+		conn, err = dialer.DialContext(ctx, "tcp", addr)
+	}
 	if err != nil {
 		if isTimeout(err) && ctx.Err() == nil {
 			return nil, &HostError{Hop: h.name, Addr: addr, Setting: SettingTimeout, Err: fmt.Errorf("cannot connect within %s", p.cfg.Timeout)}
