@@ -154,7 +154,7 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: "OpenSSH client configuration file (for example `~/.ssh/config`) to reach hosts through, as `ssh -F FILE` does: " +
 					"the provider's and the resources' `host` may then be a `Host` alias, and each host gets the file's `HostName`, `Port`, " +
 					"`User`, `IdentityFile`s (with their `*-cert.pub` and `CertificateFile`s), `IdentitiesOnly`, `IdentityAgent`, " +
-					"`UserKnownHostsFile`/`GlobalKnownHostsFile` and a one-hop `ProxyJump`. Attributes set here or in the environment win over the file. " +
+					"`UserKnownHostsFile`/`GlobalKnownHostsFile` and `ProxyJump` (a chain too). Attributes set here or in the environment win over the file. " +
 					"`Host` patterns, `Match host`/`originalhost`/`user`/`localuser`/`all` and `Include` are evaluated as OpenSSH does; other `Match` " +
 					"criteria and `ProxyCommand` are refused. `StrictHostKeyChecking no` or `accept-new` never turns host key checking off: " +
 					"the provider warns and keeps verifying. Unset: no file is read." + envNote(envSSHConfigFile),

@@ -146,48 +146,53 @@ func (h *sshConfigHosts) configFor(r *sshconfig.Host) (sshtransport.Config, erro
 	if h.given.bastion || len(r.ProxyJump) == 0 {
 		return cfg, nil
 	}
-	if len(r.ProxyJump) > 1 {
-		return cfg, fmt.Errorf("%q jumps through %d hosts (ProxyJump %s in ssh_config_file): only one jump host is supported; "+
-			"reach the second from the first, or give a `bastion` block", r.Alias, len(r.ProxyJump), joinJumps(r.ProxyJump))
+	// Each hop of the chain is resolved through the file too, and logs in
+	// with what the file says of it.
+	var first, last *sshtransport.Bastion
+	for _, jump := range r.ProxyJump {
+		jr, err := h.file.Resolve(jump.Host, h.local)
+		if err != nil {
+			return cfg, fmt.Errorf("resolving the jump host %q through ssh_config_file: %w", jump.Host, err)
+		}
+		if len(jr.ProxyJump) > 0 {
+			return cfg, fmt.Errorf("the jump host %q of %q has a ProxyJump of its own (%s): give the whole chain in %q's ProxyJump instead",
+				jump.Host, r.Alias, joinJumps(jr.ProxyJump), r.Alias)
+		}
+		port := jr.Port
+		if jump.Port != 0 {
+			port = jump.Port
+		}
+		b := &sshtransport.Bastion{
+			Addr:                  net.JoinHostPort(jr.HostName, strconv.Itoa(port)),
+			User:                  cfg.User,
+			PrivateKey:            cfg.PrivateKey,
+			PrivateKeyPassphrase:  cfg.PrivateKeyPassphrase,
+			Certificate:           cfg.Certificate,
+			Password:              cfg.Password,
+			Agent:                 cfg.Agent,
+			KnownHostsFile:        cfg.KnownHostsFile,
+			InsecureIgnoreHostKey: h.base.InsecureIgnoreHostKey,
+		}
+		switch {
+		case jump.User != "":
+			b.User = jump.User
+		case jr.Set["user"]:
+			b.User = jr.User
+		}
+		if !h.given.key {
+			b.IdentityFiles = jr.IdentityFiles
+		}
+		if h.base.KnownHostsFile == "" {
+			b.KnownHostsFiles = knownHostsFiles(jr)
+		}
+		if first == nil {
+			first = b
+		} else {
+			last.Next = b
+		}
+		last = b
 	}
-	jump := r.ProxyJump[0]
-	jr, err := h.file.Resolve(jump.Host, h.local)
-	if err != nil {
-		return cfg, fmt.Errorf("resolving the jump host %q through ssh_config_file: %w", jump.Host, err)
-	}
-	if len(jr.ProxyJump) > 0 {
-		return cfg, fmt.Errorf("the jump host %q of %q has a ProxyJump of its own (%s): only one jump host is supported",
-			jump.Host, r.Alias, joinJumps(jr.ProxyJump))
-	}
-	port := jr.Port
-	if jump.Port != 0 {
-		port = jump.Port
-	}
-	b := &sshtransport.Bastion{
-		Addr:                 net.JoinHostPort(jr.HostName, strconv.Itoa(port)),
-		User:                 cfg.User,
-		PrivateKey:           cfg.PrivateKey,
-		PrivateKeyPassphrase: cfg.PrivateKeyPassphrase,
-		Certificate:          cfg.Certificate,
-		Password:             cfg.Password,
-		Agent:                cfg.Agent,
-		KnownHostsFile:       cfg.KnownHostsFile,
-		HostKey:              "", // the provider's host_key pins the targets' key
-	}
-	switch {
-	case jump.User != "":
-		b.User = jump.User
-	case jr.Set["user"]:
-		b.User = jr.User
-	}
-	if !h.given.key {
-		b.IdentityFiles = jr.IdentityFiles
-	}
-	if h.base.KnownHostsFile == "" {
-		b.KnownHostsFiles = knownHostsFiles(jr)
-	}
-	b.InsecureIgnoreHostKey = h.base.InsecureIgnoreHostKey
-	cfg.Bastion = b
+	cfg.Bastion = first
 	return cfg, nil
 }
 
@@ -214,7 +219,7 @@ func joinJumps(jumps []sshconfig.Jump) string {
 func settingsKey(c sshtransport.Config) string {
 	parts := []string{c.User, strings.Join(c.IdentityFiles, "\x00"), strings.Join(c.CertificateFiles, "\x00"),
 		strings.Join(c.KnownHostsFiles, "\x00"), strconv.FormatBool(c.Agent), c.AgentSocket}
-	if b := c.Bastion; b != nil {
+	for b := c.Bastion; b != nil; b = b.Next {
 		parts = append(parts, b.Addr, b.User, strings.Join(b.IdentityFiles, "\x00"), strings.Join(b.KnownHostsFiles, "\x00"))
 	}
 	return strings.Join(parts, "\x01")

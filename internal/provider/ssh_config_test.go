@@ -34,7 +34,14 @@ Host web1
 Host web2
   HostName 10.0.0.6
 Host chain
-  ProxyJump a,b
+  ProxyJump a,b:2222
+Host a
+  HostName 10.0.0.1
+  User jumper
+Host loop
+  ProxyJump nested
+Host nested
+  ProxyJump a
 Host twin
   HostName 10.0.0.5
   Port 2200
@@ -78,8 +85,24 @@ func TestSSHConfigAddresses(t *testing.T) {
 			t.Errorf("%s: login user = %q, want %q", tt.host, u, tt.user)
 		}
 	}
-	if _, err := data.address(types.StringValue("chain")); err == nil || !strings.Contains(err.Error(), "only one jump host is supported") {
-		t.Errorf("chain: err = %v, want the one-hop refusal", err)
+	// A ProxyJump chain: each hop resolved through the file, in order.
+	r, err := data.sshConfig.file.Resolve("chain", data.sshConfig.local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := data.sshConfig.configFor(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hops []string
+	for b := cfg.Bastion; b != nil; b = b.Next {
+		hops = append(hops, b.User+"@"+b.Addr)
+	}
+	if strings.Join(hops, ",") != "jumper@10.0.0.1:22,root@b:2222" {
+		t.Errorf("chain: hops %q", hops)
+	}
+	if _, err := data.address(types.StringValue("loop")); err == nil || !strings.Contains(err.Error(), "has a ProxyJump of its own") {
+		t.Errorf("loop: err = %v, want the nested ProxyJump refused", err)
 	}
 	// twin reaches web1's address with another user: refused, by name.
 	if _, err := data.address(types.StringValue("twin")); err == nil || !strings.Contains(err.Error(), `"web1" and "twin" both reach 10.0.0.5:2200`) {
@@ -204,4 +227,69 @@ func checkMaskedThroughOpenSSH(file, alias, unit string) resource.TestCheckFunc 
 		}
 		return nil
 	}
+}
+
+// A two-hop chain from ssh_config: host1, then host2 reached through it,
+// then host3 through host2. Each hop's sshd logs the tunnel to the next.
+func TestAccSSHConfig_jumpChain(t *testing.T) {
+	env := testAccPreCheck(t, 3)
+	first, second, target := env.Hosts[0], env.Hosts[1], env.Hosts[2]
+	unit := testUnitName("chain")
+	file := writeSSHConfig(t, fmt.Sprintf(`
+Host web-far
+  HostName %[5]s
+  Port %[6]d
+  ProxyJump hop1,hop2
+Host hop1
+  HostName %[1]s
+  Port %[2]d
+Host hop2
+  HostName %[3]s
+  Port %[4]d
+Host *
+  User root
+  IdentityFile %[7]s
+  IdentitiesOnly yes
+  UserKnownHostsFile %[8]s
+  BatchMode yes
+  LogLevel ERROR
+`, first.IP, first.Port, second.IP, second.Port, target.IP, target.Port, env.KeyFile, env.KnownHostsFile))
+	config := fmt.Sprintf(`
+provider "systemd" {
+  ssh_config_file = %q
+}
+resource "systemd_unit_mask" "far" {
+  host = "web-far"
+  name = %q
+}
+`, file, unit)
+	seenFirst, seenSecond := 0, 0
+	if out, _, err := env.Run(first, sshdJournal); err == nil {
+		seenFirst = len(tunnelPattern(second).FindAllString(out, -1))
+	}
+	if out, _, err := env.Run(second, sshdJournal); err == nil {
+		seenSecond = len(tunnelPattern(target).FindAllString(out, -1))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkHostMask(env, target, unit, false, false),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("systemd_unit_mask.far", "id", target.Addr+"/"+unit),
+					checkHostMask(env, target, unit, true, false),
+					checkHostMask(env, first, unit, false, false),
+					checkHostMask(env, second, unit, false, false),
+					checkTunnelled(env, first, second, &seenFirst),
+					checkTunnelled(env, second, target, &seenSecond),
+					checkMaskedThroughOpenSSH(file, "web-far", unit),
+				),
+			},
+			{
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
 }

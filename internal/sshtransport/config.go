@@ -81,6 +81,9 @@ type Bastion struct {
 	InsecureIgnoreHostKey bool
 	IdentityFiles         []string // as Config's
 	KnownHostsFiles       []string // as Config's
+	// Next, when set, is the jump host after this one, reached through
+	// it; the last of the chain reaches the targets.
+	Next *Bastion
 }
 
 // UsesSudo says whether privileged commands need sudo: the caller's

@@ -27,8 +27,10 @@ func makeIdle(p *Pool) {
 		}
 		hc.mu.Unlock()
 	}
-	if c := p.bastionClient.Load(); c != nil {
-		c.lastSign.Store(past)
+	for _, j := range p.jumps {
+		if c := j.client.Load(); c != nil {
+			c.lastSign.Store(past)
+		}
 	}
 }
 
@@ -188,8 +190,10 @@ func TestPoolBastionSilentPath(t *testing.T) {
 	// keepalive when the target answers.
 	before := bastion.keepalives.Load()
 	makeIdle(p)
-	if c := p.bastionClient.Load(); c != nil {
-		c.touch()
+	for _, j := range p.jumps {
+		if c := j.client.Load(); c != nil {
+			c.touch()
+		}
 	}
 	mustRun(t, r)
 	if n := bastion.keepalives.Load() - before; n != 0 {

@@ -19,6 +19,9 @@ import (
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
 )
 
+// maxJumps bounds a chain of jump hosts.
+const maxJumps = 8
+
 // maxSessions stays below sshd's default MaxSessions (10), so that
 // Terraform's default parallelism never has a session refused.
 const maxSessions = 8
@@ -35,20 +38,25 @@ var errTimeout = errors.New("provider timeout")
 type Pool struct {
 	cfg        Config
 	target     hop
-	bastion    *hop // nil without a bastion
+	jumps      []*jumpHost // the bastion and the jump hosts after it, in order; none without
 	closeAgent func() error
 	proxy      *proxyDialer // nil without a proxy
-
-	bastionMu     sync.Mutex // held while dialing the bastion: one dial at a time
-	bastionClient atomic.Pointer[pooledConn]
 
 	mu    sync.Mutex
 	hosts map[string]*hostConn
 }
 
-// hop is how to log in to one kind of host: the targets, or the bastion.
+// jumpHost is one jump host, and the one connection to it that every
+// connection through it shares.
+type jumpHost struct {
+	hop
+	mu     sync.Mutex // held while dialing it: one dial at a time
+	client atomic.Pointer[pooledConn]
+}
+
+// hop is how to log in to one kind of host: the targets, or a jump host.
 type hop struct {
-	name     string // "bastion", or "" for targets
+	name     string // "bastion" ("bastion 1", "bastion 2"… in a chain), or "" for targets
 	addr     string // the bastion's address; targets have many
 	user     string
 	auth     []ssh.AuthMethod
@@ -76,13 +84,25 @@ func NewPool(cfg Config) (*Pool, error) {
 	if cfg.User == "" {
 		return nil, &ConfigError{Setting: SettingUser, Err: errors.New("is empty")}
 	}
-	b := cfg.Bastion
-	if b != nil {
+	var chain []*Bastion
+	for b := cfg.Bastion; b != nil; b = b.Next {
+		if len(chain) == maxJumps {
+			return nil, &ConfigError{Hop: "bastion", Setting: SettingHost, Err: fmt.Errorf("more than %d jump hosts (a loop?)", maxJumps)}
+		}
+		chain = append(chain, b)
+	}
+	jumpName := func(i int) string {
+		if len(chain) == 1 {
+			return "bastion"
+		}
+		return fmt.Sprintf("bastion %d", i+1)
+	}
+	for i, b := range chain {
 		if b.Addr == "" {
-			return nil, &ConfigError{Hop: "bastion", Setting: SettingHost, Err: errors.New("is empty")}
+			return nil, &ConfigError{Hop: jumpName(i), Setting: SettingHost, Err: errors.New("is empty")}
 		}
 		if b.User == "" {
-			return nil, &ConfigError{Hop: "bastion", Setting: SettingUser, Err: errors.New("is empty")}
+			return nil, &ConfigError{Hop: jumpName(i), Setting: SettingUser, Err: errors.New("is empty")}
 		}
 	}
 	hk, err := newHostKeys(cfg)
@@ -93,17 +113,19 @@ func NewPool(cfg Config) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	var bastionKeys *hostKeys
-	if b != nil {
-		pol := hostKeyPolicy{hop: "bastion", knownHostsFile: b.KnownHostsFile, knownHostsFiles: b.KnownHostsFiles, hostKey: b.HostKey, insecure: b.InsecureIgnoreHostKey}
-		if bastionKeys, err = pol.build(); err != nil {
+	jumpKeys := make([]*hostKeys, len(chain))
+	useAgent := cfg.Agent
+	for i, b := range chain {
+		pol := hostKeyPolicy{hop: jumpName(i), knownHostsFile: b.KnownHostsFile, knownHostsFiles: b.KnownHostsFiles, hostKey: b.HostKey, insecure: b.InsecureIgnoreHostKey}
+		if jumpKeys[i], err = pol.build(); err != nil {
 			return nil, err
 		}
+		useAgent = useAgent || b.Agent
 	}
 
 	var keyring agent.ExtendedAgent
 	closeAgent := func() error { return nil }
-	if cfg.Agent || b != nil && b.Agent {
+	if useAgent {
 		if keyring, closeAgent, err = openAgent(cfg.AgentSocket); err != nil {
 			return nil, err
 		}
@@ -129,14 +151,14 @@ func NewPool(cfg Config) (*Pool, error) {
 		proxy:      proxied,
 		hosts:      map[string]*hostConn{},
 	}
-	if b != nil {
-		bastionCreds := b.credentials()
-		bastionCreds.agentKey = agentKey
-		bastionAuth, err := bastionCreds.authMethods(keyring)
+	for i, b := range chain {
+		creds := b.credentials()
+		creds.hop, creds.agentKey = jumpName(i), agentKey
+		jumpAuth, err := creds.authMethods(keyring)
 		if err != nil {
 			return fail(err)
 		}
-		p.bastion = &hop{name: "bastion", addr: b.Addr, user: b.User, auth: bastionAuth, hostKeys: bastionKeys}
+		p.jumps = append(p.jumps, &jumpHost{hop: hop{name: jumpName(i), addr: b.Addr, user: b.User, auth: jumpAuth, hostKeys: jumpKeys[i]}})
 	}
 	return p, nil
 }
@@ -154,11 +176,13 @@ func (p *Pool) Close() error {
 	}
 	p.hosts = map[string]*hostConn{}
 	p.mu.Unlock()
-	p.bastionMu.Lock()
-	if c := p.bastionClient.Swap(nil); c != nil {
-		c.discard()
+	for _, j := range p.jumps {
+		j.mu.Lock()
+		if c := j.client.Swap(nil); c != nil {
+			c.discard()
+		}
+		j.mu.Unlock()
 	}
-	p.bastionMu.Unlock()
 	return p.closeAgent()
 }
 
@@ -285,20 +309,22 @@ func (p *Pool) redial(ctx context.Context, addr string, hc *hostConn) (*pooledCo
 // keepaliveWait bounds a keepalive: keepaliveWait, or `timeout` if shorter.
 func (p *Pool) keepaliveWait() time.Duration { return min(keepaliveWait, p.cfg.Timeout) }
 
-// suspectBastion makes the next tunnel probe the bastion's connection.
+// suspectBastion makes the next tunnel probe the jump hosts' connections.
 func (p *Pool) suspectBastion() {
-	if c := p.bastionClient.Load(); c != nil {
-		c.suspect()
+	for _, j := range p.jumps {
+		if c := j.client.Load(); c != nil {
+			c.suspect()
+		}
 	}
 }
 
 // dial connects to the target addr: directly, or through the bastion.
 // Each hop's connect and handshake gets its own `timeout`.
 func (p *Pool) dial(ctx context.Context, addr string) (*ssh.Client, error) {
-	if p.bastion == nil {
+	if len(p.jumps) == 0 {
 		return p.dialTCP(ctx, &p.target, addr)
 	}
-	conn, deadline, err := p.tunnel(ctx, addr)
+	conn, deadline, err := p.tunnel(ctx, len(p.jumps)-1, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -361,15 +387,15 @@ func hopLabel(h *hop) string {
 	return h.name
 }
 
-// tunnel opens a direct-tcpip channel from the bastion to addr, dialing the
-// bastion first when there is no live connection to it, and replacing it
-// once if it turns out to be dead. The deadline it returns bounds the
+// tunnel opens a direct-tcpip channel from jump host i to addr, dialing
+// it first when there is no live connection to it, and replacing it once
+// if it turns out to be dead. The deadline it returns bounds the
 // tunnelled dial and the handshake through it.
-func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, error) {
-	b := p.bastion
+func (p *Pool) tunnel(ctx context.Context, i int, addr string) (net.Conn, time.Time, error) {
+	b := &p.jumps[i].hop
 	var stale *pooledConn
 	for attempt := 0; ; attempt++ {
-		bc, err := p.bastionConn(ctx, stale)
+		bc, err := p.jumpConn(ctx, i, stale)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
@@ -405,29 +431,31 @@ func (p *Pool) tunnel(ctx context.Context, addr string) (net.Conn, time.Time, er
 	}
 }
 
-// bastionConn returns a live connection to the bastion: the pooled one if
-// it still answers (pooledConn.alive), else a new one, also when stale is
-// the pooled one and the caller found it dead.
-func (p *Pool) bastionConn(ctx context.Context, stale *pooledConn) (*pooledConn, error) {
-	b := p.bastion
+// jumpConn returns a live connection to jump host i: the pooled one if it
+// still answers (pooledConn.alive), else a new one, also when stale is the
+// pooled one and the caller found it dead. The first is dialed over TCP,
+// each other through the one before it.
+func (p *Pool) jumpConn(ctx context.Context, i int, stale *pooledConn) (*pooledConn, error) {
+	j := p.jumps[i]
+	b := &j.hop
 	for {
-		p.bastionMu.Lock()
-		c := p.bastionClient.Load()
+		j.mu.Lock()
+		c := j.client.Load()
 		if c == nil || c == stale || c.dead() {
-			defer p.bastionMu.Unlock()
+			defer j.mu.Unlock()
 			if c != nil {
 				c.discard()
-				p.bastionClient.Store(nil)
+				j.client.Store(nil)
 			}
-			client, err := p.dialTCP(ctx, b, b.addr)
+			client, err := p.dialJump(ctx, i)
 			if err != nil {
 				return nil, err
 			}
 			c = newPooledConn(client)
-			p.bastionClient.Store(c)
+			j.client.Store(c)
 			return c, nil
 		}
-		p.bastionMu.Unlock()
+		j.mu.Unlock()
 		err := c.alive(ctx, p.keepaliveWait())
 		if err == nil {
 			return c, nil
@@ -438,6 +466,20 @@ func (p *Pool) bastionConn(ctx context.Context, stale *pooledConn) (*pooledConn,
 		tflog.Debug(ctx, "SSH connection to the bastion gave no sign of life; reconnecting", map[string]any{"bastion": b.addr, "error": err.Error()})
 		stale = c
 	}
+}
+
+// dialJump connects to jump host i and logs in: over TCP for the first,
+// through the one before it for the others.
+func (p *Pool) dialJump(ctx context.Context, i int) (*ssh.Client, error) {
+	b := &p.jumps[i].hop
+	if i == 0 {
+		return p.dialTCP(ctx, b, b.addr)
+	}
+	conn, deadline, err := p.tunnel(ctx, i-1, b.addr)
+	if err != nil {
+		return nil, err
+	}
+	return p.handshake(ctx, conn, b, b.addr, deadline)
 }
 
 // handshake runs the SSH handshake on conn and logs in, within deadline.
