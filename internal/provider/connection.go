@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/sshtransport"
 )
@@ -106,19 +105,20 @@ func (s settings) port(attr path.Path, v types.Int64, env string) int {
 // resolveConnection applies the environment variables and the defaults to
 // the configuration: the targets, and the SSH transport's settings.
 func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagnostics) (*providerData, sshtransport.Config) {
-	var bastion *bastionModel
+	var bastions []bastionModel
 	if !cfg.Bastion.IsNull() && !cfg.Bastion.IsUnknown() {
-		bastion = &bastionModel{}
-		diags.Append(cfg.Bastion.As(ctx, bastion, basetypes.ObjectAsOptions{})...)
+		diags.Append(cfg.Bastion.ElementsAs(ctx, &bastions, false)...)
 		if diags.HasError() {
 			return nil, sshtransport.Config{}
 		}
 	}
-	if anyUnknown(cfg.Host, cfg.Port, cfg.User, cfg.PrivateKey, cfg.PrivateKeyPassphrase, cfg.Password, cfg.Agent,
+	unknown := anyUnknown(cfg.Host, cfg.Port, cfg.User, cfg.PrivateKey, cfg.PrivateKeyPassphrase, cfg.Password, cfg.Agent,
 		cfg.KnownHostsFile, cfg.HostKey, cfg.InsecureIgnoreHostKey, cfg.Sudo, cfg.SudoPassword, cfg.Timeout,
-		cfg.Certificate, cfg.SSHConfigFile, cfg.AgentIdentity, cfg.Proxy, cfg.Bastion) ||
-		bastion != nil && anyUnknown(bastion.Host, bastion.Port, bastion.User, bastion.PrivateKey, bastion.Password,
-			bastion.KnownHostsFile, bastion.HostKey) {
+		cfg.Certificate, cfg.SSHConfigFile, cfg.AgentIdentity, cfg.Proxy, cfg.Bastion)
+	for _, b := range bastions {
+		unknown = unknown || anyUnknown(b.Host, b.Port, b.User, b.PrivateKey, b.Password, b.KnownHostsFile, b.HostKey)
+	}
+	if unknown {
 		return &providerData{unknown: true}, sshtransport.Config{}
 	}
 
@@ -153,7 +153,7 @@ func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagn
 	data.user = tc.User
 	tc.Agent = s.boolean(path.Root("agent"), cfg.Agent, envAgent, tc.AgentSocket != "" && tc.PrivateKey == "" && tc.Password == "")
 	tc.Sudo = s.boolean(path.Root("sudo"), cfg.Sudo, envSudo, false) || tc.SudoPassword != ""
-	tc.Bastion = resolveBastion(s, bastion, tc)
+	tc.Bastion = resolveBastions(s, bastions, tc)
 	if u := s.str(cfg.Proxy, "ALL_PROXY", s.env("all_proxy")); u != "" {
 		tc.Proxy = &sshtransport.Proxy{URL: u, NoProxy: s.str(types.StringNull(), "NO_PROXY", s.env("no_proxy"))}
 	}
@@ -193,22 +193,48 @@ func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagn
 	return data, tc
 }
 
-// resolveBastion applies the bastion's defaults: the environment for host,
-// port and user, then the targets' settings. It returns nil without a
-// bastion.
-func resolveBastion(s settings, b *bastionModel, tc sshtransport.Config) *sshtransport.Bastion {
-	attr := func(name string) path.Path { return path.Root("bastion").AtName(name) }
-	if b == nil {
+// resolveBastions chains the bastion blocks, in order, each with its
+// defaults applied. It returns nil without a bastion.
+func resolveBastions(s settings, blocks []bastionModel, tc sshtransport.Config) *sshtransport.Bastion {
+	if len(blocks) == 0 {
 		// The environment alone can turn the bastion on.
-		b = &bastionModel{}
 		if s.env(envBastionHost) == "" {
 			return nil
 		}
+		blocks = []bastionModel{{}}
 	}
-	host := s.str(b.Host, envBastionHost, "")
+	var first, last *sshtransport.Bastion
+	for i := range blocks {
+		b := resolveBastion(s, &blocks[i], i, tc)
+		if b == nil {
+			return nil
+		}
+		if first == nil {
+			first = b
+		} else {
+			last.Next = b
+		}
+		last = b
+	}
+	return first
+}
+
+// resolveBastion applies one bastion's defaults: for the first, the
+// environment for host, port and user; then the targets' settings.
+func resolveBastion(s settings, b *bastionModel, i int, tc sshtransport.Config) *sshtransport.Bastion {
+	attr := func(name string) path.Path { return path.Root("bastion").AtListIndex(i).AtName(name) }
+	envHostName, envPortName, envUserName := envBastionHost, envBastionPort, envBastionUser
+	if i > 0 {
+		// The variables configure the first hop only.
+		envHostName, envPortName, envUserName = "", "", ""
+	}
+	host := s.str(b.Host, envHostName, "")
 	if host == "" && b.Host.IsNull() {
-		s.diags.AddAttributeError(attr("host"), "Missing Bastion Host",
-			"The bastion block needs `host` (or the environment variable "+envBastionHost+"): the address of the jump host to connect through.")
+		detail := "The bastion block needs `host` (or the environment variable " + envBastionHost + "): the address of the jump host to connect through."
+		if i > 0 {
+			detail = "Every bastion block after the first needs `host`: the address of the jump host to reach through the one before it."
+		}
+		s.diags.AddAttributeError(attr("host"), "Missing Bastion Host", detail)
 		return nil
 	}
 	if b.Host.IsNull() {
@@ -217,14 +243,14 @@ func resolveBastion(s settings, b *bastionModel, tc sshtransport.Config) *sshtra
 			return nil
 		}
 	}
-	addr, err := sshtransport.ParseAddress(host, s.port(attr("port"), b.Port, envBastionPort))
+	addr, err := sshtransport.ParseAddress(host, s.port(attr("port"), b.Port, envPortName))
 	if err != nil {
 		s.diags.AddAttributeError(attr("host"), "Invalid Bastion Host", err.Error())
 		return nil
 	}
 	out := &sshtransport.Bastion{
 		Addr:                 addr,
-		User:                 s.str(b.User, envBastionUser, tc.User),
+		User:                 s.str(b.User, envUserName, tc.User),
 		PrivateKey:           tc.PrivateKey,
 		PrivateKeyPassphrase: tc.PrivateKeyPassphrase,
 		Certificate:          tc.Certificate,

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -58,10 +59,24 @@ var settingNames = map[sshtransport.Setting]string{
 // bastion block for the bastion's own settings.
 func settingAttribute(hop string, setting sshtransport.Setting) path.Path {
 	name := settingNames[setting]
-	if hop == "bastion" && bastionSettings[setting] {
-		return path.Root("bastion").AtName(name)
+	if i, ok := bastionIndex(hop); ok && bastionSettings[setting] {
+		return path.Root("bastion").AtListIndex(i).AtName(name)
 	}
 	return path.Root(name)
+}
+
+// bastionIndex is the bastion block a hop's name stands for: "bastion"
+// (the only one), or "bastion N" in a chain.
+func bastionIndex(hop string) (int, bool) {
+	if hop == "bastion" {
+		return 0, true
+	}
+	if n, ok := strings.CutPrefix(hop, "bastion "); ok {
+		if i, err := strconv.Atoi(n); err == nil && i >= 1 {
+			return i - 1, true
+		}
+	}
+	return 0, false
 }
 
 // hopNote says that a provider-wide attribute failed for the bastion.

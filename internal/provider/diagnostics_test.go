@@ -88,14 +88,14 @@ func TestOperationDetail(t *testing.T) {
 func TestSettingAttributesExist(t *testing.T) {
 	var resp provider.SchemaResponse
 	New("test")().Schema(context.Background(), provider.SchemaRequest{}, &resp)
-	bastion, ok := resp.Schema.Blocks["bastion"].(schema.SingleNestedBlock)
+	bastion, ok := resp.Schema.Blocks["bastion"].(schema.ListNestedBlock)
 	if !ok {
 		t.Fatalf("bastion block is %T", resp.Schema.Blocks["bastion"])
 	}
 	n := 0
 	for s := sshtransport.NoSetting + 1; s.String() != "unknown setting"; s++ {
 		n++
-		for _, hop := range []string{"", "bastion"} {
+		for _, hop := range []string{"", "bastion", "bastion 2"} {
 			at := settingAttribute(hop, s)
 			steps := at.Steps()
 			last, ok := steps[len(steps)-1].(path.PathStepAttributeName)
@@ -104,11 +104,11 @@ func TestSettingAttributesExist(t *testing.T) {
 			}
 			name := string(last)
 			attrs := resp.Schema.Attributes
-			if len(steps) == 2 {
-				if hop != "bastion" || !bastionSettings[s] {
+			if len(steps) == 3 {
+				if hop == "" || !bastionSettings[s] {
 					t.Errorf("%s of hop %q lands on %s", s, hop, at)
 				}
-				attrs = bastion.Attributes
+				attrs = bastion.NestedObject.Attributes
 			}
 			if _, ok := attrs[name]; !ok {
 				t.Errorf("%s of hop %q lands on %s, which the schema lacks", s, hop, at)
@@ -128,13 +128,13 @@ func TestFailureReasonNamesTheHopsAttributes(t *testing.T) {
 		want []string
 	}{
 		{"refused login on the bastion", &sshtransport.HostError{Hop: "bastion", Addr: "b:22", Setting: sshtransport.SettingUser, Err: errors.New("SSH authentication failed")},
-			[]string{"bastion b:22: SSH authentication failed", "`bastion.user`, and `bastion.private_key`, `bastion.password` or `agent`"}},
+			[]string{"bastion b:22: SSH authentication failed", "`bastion[0].user`, and `bastion[0].private_key`, `bastion[0].password` or `agent`"}},
 		{"refused login on the target", &sshtransport.HostError{Addr: "h:22", Setting: sshtransport.SettingUser, Err: errors.New("SSH authentication failed")},
 			[]string{"`user`, and `private_key` (with `certificate`), `password` or `agent`"}},
 		{"bastion's timeout", &sshtransport.HostError{Hop: "bastion", Addr: "b:22", Setting: sshtransport.SettingTimeout, Err: errors.New("slow")},
 			[]string{"Attribute to check: `timeout`."}},
 		{"bastion's key changed", &sshtransport.HostKeyError{Hop: "bastion", Addr: "b:22", Pinned: true, Changed: true},
-			[]string{"Provider attribute to change: `bastion.host_key` (or `bastion.known_hosts_file` / `bastion.host_key`)"}},
+			[]string{"Provider attribute to change: `bastion[0].host_key` (or `bastion[0].known_hosts_file` / `bastion[0].host_key`)"}},
 		{"the targets' certificate, used by the bastion", &sshtransport.ConfigError{Hop: "bastion", Setting: sshtransport.SettingCertificate, Err: errors.New("expired")},
 			[]string{"Provider attribute to change: `certificate` (as the bastion uses it).", "id_ed25519-cert.pub"}},
 	}

@@ -54,7 +54,7 @@ type providerModel struct {
 	SSHConfigFile         types.String `tfsdk:"ssh_config_file"`
 	AgentIdentity         types.String `tfsdk:"agent_identity"`
 	Proxy                 types.String `tfsdk:"proxy"`
-	Bastion               types.Object `tfsdk:"bastion"`
+	Bastion               types.List   `tfsdk:"bastion"`
 }
 
 // bastionModel is the provider's bastion block.
@@ -178,15 +178,18 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 	}
 }
 
-func bastionBlock() schema.SingleNestedBlock {
-	return schema.SingleNestedBlock{
+func bastionBlock() schema.ListNestedBlock {
+	return schema.ListNestedBlock{
 		MarkdownDescription: "A jump host (SSH bastion): every connection to a target host is tunnelled through it, as `ssh -J` does " +
 			"(a `direct-tcpip` channel from the bastion to the target's address, then SSH with the target over it). " +
-			"One connection to the bastion is opened per provider and shared by all targets, and re-opened if it drops. " +
-			"The bastion's host key is checked against the block's own `known_hosts_file` or `host_key`, the targets' against the provider's. " +
-			"The bastion's sshd must allow TCP forwarding (`AllowTcpForwarding`), and reach the targets' addresses. " +
-			"Setting `" + envBastionHost + "` turns the bastion on without the block.",
-		Attributes: map[string]schema.Attribute{
+			"Several blocks are a chain, in order, as `ssh -J a,b`: the first is dialled, each next one reached through the one before it, " +
+			"and the targets through the last; each block has its own user, credentials and host keys. " +
+			"One connection to each bastion is opened per provider and shared by all targets, and re-opened if it drops. " +
+			"A bastion's host key is checked against its block's own `known_hosts_file` or `host_key`, the targets' against the provider's. " +
+			"Each bastion's sshd must allow TCP forwarding (`AllowTcpForwarding`), and reach the next hop's address. " +
+			"Setting `" + envBastionHost + "` turns a single bastion on without the block (the `" + envBastionHost + "`, `" + envBastionPort +
+			"` and `" + envBastionUser + "` variables configure the first block only).",
+		NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
 			"host": schema.StringAttribute{
 				MarkdownDescription: "Bastion host: a DNS name, an IPv4 address, or an IPv6 address in brackets, without a port (give it with `port`). " +
 					"Required when the block is present, unless the environment variable is set." + envNote(envBastionHost),
@@ -223,7 +226,7 @@ func bastionBlock() schema.SingleNestedBlock {
 					"Defaults to none: the provider's `host_key` pins the targets' key, not the bastion's.",
 				Optional: true,
 			},
-		},
+		}},
 	}
 }
 

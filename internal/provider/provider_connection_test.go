@@ -80,23 +80,36 @@ func configValue(t *testing.T, set map[string]any) tfsdk.Config {
 		if !ok {
 			t.Fatalf("the provider has no attribute %q", name)
 		}
-		if block, ok := v.(map[string]any); ok {
-			bt, ok := at.(tftypes.Object)
-			if !ok {
-				t.Fatalf("the provider's %s is not a block", name)
+		// A block: one map, or several, of its attributes.
+		var blocks []map[string]any
+		switch b := v.(type) {
+		case map[string]any:
+			blocks = []map[string]any{b}
+		case []map[string]any:
+			blocks = b
+		}
+		if blocks != nil {
+			lt, ok := at.(tftypes.List)
+			bt, isObject := lt.ElementType.(tftypes.Object)
+			if !ok || !isObject {
+				t.Fatalf("the provider's %s is not a list of blocks", name)
 			}
-			inner := map[string]tftypes.Value{}
-			for n, it := range bt.AttributeTypes {
-				inner[n] = tftypes.NewValue(it, nil)
-			}
-			for n, iv := range block {
-				it, ok := bt.AttributeTypes[n]
-				if !ok {
-					t.Fatalf("the block %s has no attribute %q", name, n)
+			var elems []tftypes.Value
+			for _, block := range blocks {
+				inner := map[string]tftypes.Value{}
+				for n, it := range bt.AttributeTypes {
+					inner[n] = tftypes.NewValue(it, nil)
 				}
-				inner[n] = tftypes.NewValue(it, iv)
+				for n, iv := range block {
+					it, ok := bt.AttributeTypes[n]
+					if !ok {
+						t.Fatalf("the block %s has no attribute %q", name, n)
+					}
+					inner[n] = tftypes.NewValue(it, iv)
+				}
+				elems = append(elems, tftypes.NewValue(bt, inner))
 			}
-			values[name] = tftypes.NewValue(bt, inner)
+			values[name] = tftypes.NewValue(lt, elems)
 			continue
 		}
 		values[name] = tftypes.NewValue(at, v)
@@ -116,7 +129,7 @@ func configureWith(t *testing.T, set map[string]any) provider.ConfigureResponse 
 // bastion block.
 func onBlockPath(diags diag.Diagnostics, attr string) diag.Diagnostics {
 	var out diag.Diagnostics
-	want := path.Root("bastion").AtName(attr)
+	want := path.Root("bastion").AtListIndex(0).AtName(attr)
 	for _, d := range diags {
 		if dp, ok := d.(diag.DiagnosticWithPath); ok && d.Severity() == diag.SeverityError && dp.Path().Equal(want) {
 			out = append(out, d)
@@ -257,14 +270,14 @@ func TestConfigureBastion(t *testing.T) {
 	t.Run("the block's key is checked, on the block", func(t *testing.T) {
 		resp := configureWith(t, map[string]any{"private_key": key, "bastion": map[string]any{"host": "jump", "private_key": "not a key"}})
 		errs := onBlockPath(resp.Diagnostics, "private_key")
-		if len(errs) != 1 || !strings.Contains(errs[0].Detail(), "`bastion.private_key`") || !strings.Contains(errs[0].Detail(), `file("~/.ssh/id_ed25519")`) || resp.ResourceData != nil {
+		if len(errs) != 1 || !strings.Contains(errs[0].Detail(), "`bastion[0].private_key`") || !strings.Contains(errs[0].Detail(), `file("~/.ssh/id_ed25519")`) || resp.ResourceData != nil {
 			t.Errorf("diagnostics = %v, want one error on bastion.private_key", resp.Diagnostics)
 		}
 	})
 	t.Run("the block's key is decrypted with the provider's passphrase", func(t *testing.T) {
 		resp := configureWith(t, map[string]any{"private_key": key, "bastion": map[string]any{"host": "jump", "private_key": testPrivateKey(t, "s3cret")}})
 		errs := onPath(resp.Diagnostics, diag.SeverityError, "private_key_passphrase")
-		if len(errs) != 1 || !strings.Contains(errs[0].Detail(), "as the bastion uses it") || !strings.Contains(errs[0].Detail(), "`bastion.private_key`") {
+		if len(errs) != 1 || !strings.Contains(errs[0].Detail(), "as the bastion uses it") || !strings.Contains(errs[0].Detail(), "`bastion[0].private_key`") {
 			t.Errorf("diagnostics = %v, want one error on private_key_passphrase, for the bastion's key", resp.Diagnostics)
 		}
 	})
@@ -432,7 +445,7 @@ provider "systemd" {
 				// does not list it: refused, naming the bastion, before any
 				// tunnel is opened.
 				Config:      maskConfig(unknownKey, unit, hostAttr),
-				ExpectError: errorPattern("bastion "+bastion.Addr, "is unknown", emptyKnownHosts, "bastion.known_hosts_file"),
+				ExpectError: errorPattern("bastion "+bastion.Addr, "is unknown", emptyKnownHosts, "bastion[0].known_hosts_file"),
 			},
 			{
 				Config: maskConfig(explicit, unit, hostAttr),
@@ -615,6 +628,92 @@ func TestAccProviderConnection_certificate(t *testing.T) {
 					checkHostMask(env, h, unit, true, false),
 					checkStartRefused(env, h, unit),
 				),
+			},
+		},
+	})
+}
+
+// Several bastion blocks are a chain, in order, each with its own
+// settings and the provider's defaults; the environment configures the
+// first hop only.
+func TestResolveBastionChain(t *testing.T) {
+	clearConnectionEnv(t)
+	useEnv(t, map[string]string{envBastionUser: "env-user"})
+	tc, diags := resolve(t, map[string]any{"private_key": "KEY", "bastion": []map[string]any{
+		{"host": "jump1", "port": int64(2201)},
+		{"host": "jump2", "user": "second", "private_key": "SECOND KEY", "known_hosts_file": "/kh2"},
+	}})
+	if diags.HasError() {
+		t.Fatalf("diagnostics = %v", diags)
+	}
+	var got []string
+	for b := tc.Bastion; b != nil; b = b.Next {
+		got = append(got, fmt.Sprintf("%s@%s key=%s kh=%s", b.User, b.Addr, b.PrivateKey, b.KnownHostsFile))
+	}
+	want := []string{"env-user@jump1:2201 key=KEY kh=", "second@jump2:22 key=SECOND KEY kh=/kh2"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("chain =\n%q\nwant\n%q", got, want)
+	}
+	_, diags = resolve(t, map[string]any{"private_key": "KEY", "bastion": []map[string]any{{"host": "jump1"}, {"user": "x"}}})
+	if errs := onPathOf(diags, path.Root("bastion").AtListIndex(1).AtName("host")); len(errs) != 1 || !strings.Contains(errs[0].Detail(), "after the first needs `host`") {
+		t.Errorf("diagnostics = %v, want the second block's missing host", diags)
+	}
+}
+
+func onPathOf(diags diag.Diagnostics, want path.Path) diag.Diagnostics {
+	var out diag.Diagnostics
+	for _, d := range diags {
+		if dp, ok := d.(diag.DiagnosticWithPath); ok && d.Severity() == diag.SeverityError && dp.Path().Equal(want) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Two bastion blocks, a chain: host1 dialled, host2 reached through it,
+// host3 through host2; the second block logs in with its own key file.
+func TestAccProviderConnection_bastionChain(t *testing.T) {
+	env := testAccPreCheck(t, 3)
+	first, second, target := env.Hosts[0], env.Hosts[1], env.Hosts[2]
+	unit := testUnitName("hclchain")
+	config := maskConfig(fmt.Sprintf(`
+provider "systemd" {
+  private_key      = file(%[1]q)
+  known_hosts_file = %[2]q
+  bastion {
+    host = %[3]q
+    port = %[4]d
+  }
+  bastion {
+    host        = %[5]q
+    port        = %[6]d
+    user        = "root"
+    private_key = file(%[1]q)
+  }
+}
+`, env.KeyFile, env.KnownHostsFile, first.IP, first.Port, second.IP, second.Port), unit, "host = "+hclString(target.Addr))
+	seenFirst, seenSecond := 0, 0
+	if out, _, err := env.Run(first, sshdJournal); err == nil {
+		seenFirst = len(tunnelPattern(second).FindAllString(out, -1))
+	}
+	if out, _, err := env.Run(second, sshdJournal); err == nil {
+		seenSecond = len(tunnelPattern(target).FindAllString(out, -1))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkHostMask(env, target, unit, false, false),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkHostMask(env, target, unit, true, false),
+					checkTunnelled(env, first, second, &seenFirst),
+					checkTunnelled(env, second, target, &seenSecond),
+				),
+			},
+			{
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
 	})
