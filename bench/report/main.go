@@ -200,7 +200,7 @@ would take about half an hour a phase).
 
 func main() {
 	var s settings
-	mode := flag.String("mode", "main", "main or scale")
+	mode := flag.String("mode", "main", "main, scale, or connect (go test -bench output on stdin)")
 	dir := flag.String("dir", "", "the directory scripts/bench wrote")
 	flag.IntVar(&s.hosts, "hosts", 0, "hosts in the run")
 	flag.IntVar(&s.perHost, "per-host", 0, "masks a host")
@@ -210,6 +210,15 @@ func main() {
 	flag.StringVar(&s.machine, "machine", "", "the machine, in words")
 	flag.StringVar(&s.ansible, "ansible", "", "Ansible's version and settings, in words; empty when left out")
 	flag.Parse()
+	if *mode == "connect" {
+		rows, err := parseConnect(os.Stdin)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+		writeConnect(os.Stdout, rows)
+		return
+	}
 	f, err := load(*dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)

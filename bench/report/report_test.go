@@ -108,3 +108,25 @@ func TestLoadRefusesGarbage(t *testing.T) {
 		t.Errorf("load = %v, want an error naming line 1", err)
 	}
 }
+
+func TestConnect(t *testing.T) {
+	out := `goos: linux
+BenchmarkFirstConnection/direct-2         	     100	   4059171 ns/op	         1.000 logins/op
+BenchmarkFirstConnection/two_bastions-2   	     100	   9070104 ns/op	         3.000 logins/op
+PASS
+`
+	rows, err := parseConnect(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	writeConnect(&b, rows)
+	for _, want := range []string{"| direct | 4.1 ms | 1 |", "| two bastions | 9.1 ms | 3 |"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	if _, err := parseConnect(strings.NewReader("PASS\n")); err == nil {
+		t.Error("no benchmark lines, no error")
+	}
+}

@@ -51,7 +51,7 @@ func getKeys(t *testing.T) testKeys {
 }
 
 // openSSHPEM is the key as `ssh-keygen` writes it.
-func openSSHPEM(t *testing.T, key any, passphrase string) string {
+func openSSHPEM(t testing.TB, key any, passphrase string) string {
 	t.Helper()
 	var (
 		block *pem.Block
@@ -81,7 +81,7 @@ func pkcs8(t *testing.T, key any) string {
 	return pemBlock("PRIVATE KEY", der)
 }
 
-func sshPublic(t *testing.T, key any) ssh.PublicKey {
+func sshPublic(t testing.TB, key any) ssh.PublicKey {
 	t.Helper()
 	signer, err := ssh.NewSignerFromKey(key)
 	if err != nil {

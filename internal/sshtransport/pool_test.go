@@ -70,7 +70,7 @@ type tunnelRecord struct {
 
 // startServer serves SSH on 127.0.0.1:0 until the test ends. Clients log in
 // with clientKey (any user) or the password "pw".
-func startServer(t *testing.T, clientKey ssh.PublicKey, hostKeys ...ssh.Signer) *fakeServer {
+func startServer(t testing.TB, clientKey ssh.PublicKey, hostKeys ...ssh.Signer) *fakeServer {
 	t.Helper()
 	if len(hostKeys) == 0 {
 		_, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -102,7 +102,7 @@ func startServer(t *testing.T, clientKey ssh.PublicKey, hostKeys ...ssh.Signer) 
 
 // serveSSH serves SSH with cfg, which must allow some login, presenting
 // hostKeys (at least one).
-func serveSSH(t *testing.T, cfg *ssh.ServerConfig, hostKeys ...ssh.Signer) *fakeServer {
+func serveSSH(t testing.TB, cfg *ssh.ServerConfig, hostKeys ...ssh.Signer) *fakeServer {
 	t.Helper()
 	for _, k := range hostKeys {
 		cfg.AddHostKey(k)
@@ -311,7 +311,7 @@ func (s *fakeServer) session(user string, ch ssh.Channel, reqs <-chan *ssh.Reque
 
 // clientSetup is a client key the fake server accepts and a Config that
 // pins the server's host key.
-func clientSetup(t *testing.T, s *fakeServer, key ed25519.PrivateKey) Config {
+func clientSetup(t testing.TB, s *fakeServer, key ed25519.PrivateKey) Config {
 	t.Helper()
 	return Config{
 		User:       "deploy",
@@ -324,7 +324,7 @@ func clientSetup(t *testing.T, s *fakeServer, key ed25519.PrivateKey) Config {
 	}
 }
 
-func newClientKey(t *testing.T) (ed25519.PrivateKey, ssh.PublicKey) {
+func newClientKey(t testing.TB) (ed25519.PrivateKey, ssh.PublicKey) {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
