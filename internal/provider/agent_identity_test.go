@@ -17,30 +17,30 @@ import (
 
 // An agent holding six keys, the right one last, against sshd allowing
 // sysop three tries (MaxAuthTries 3, a Match User block on the test
-// hosts): refused without agent_identity, at once and saying why; let in
-// when agent_identity names the key, by public key or by fingerprint.
+// hosts). sshd's own log is the oracle of what was offered: without
+// agent_identity the agent's other keys are offered first, and an sshd
+// that counts those offers (OpenSSH before 10) refuses the login, at once
+// and saying why; with agent_identity, by public key or by fingerprint,
+// only the right key is offered, and the login works everywhere.
 func TestAccProviderConnection_agentIdentity(t *testing.T) {
 	env := testAccPreCheck(t, 1)
 	h := env.Hosts[0]
 	unit := testUnitName("agentid")
 	dir := t.TempDir()
-	var keys []string
+	var keys, others []string
 	for i := range 5 {
 		k := filepath.Join(dir, fmt.Sprintf("other%d", i))
 		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", k).CombinedOutput(); err != nil {
 			t.Fatalf("ssh-keygen: %v: %s", err, out)
 		}
 		keys = append(keys, k)
+		others = append(others, fingerprintOf(t, k+".pub"))
 	}
 	t.Setenv("SSH_AUTH_SOCK", startAgent(t, append(keys, env.KeyFile)...))
 	for _, name := range []string{envPrivateKey, envPassword, envAgent, envAgentIdentity} {
 		t.Setenv(name, "")
 	}
 	pub, err := os.ReadFile(env.KeyFile + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _, _, _, err := ssh.ParseAuthorizedKey(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,24 +56,72 @@ provider "systemd" {
 %s}
 `, h.IP, h.Port, env.KnownHostsFile, env.SysopUser, indent(extra))
 	}
+	// offered counts the lines of sshd's log that name one of the other
+	// keys: what the agent offered before the right one.
+	offered := func() int {
+		out, stderr, err := env.Run(h, sshdJournal)
+		if err != nil {
+			t.Fatalf("reading sshd's journal: %v: %s", err, stderr)
+		}
+		n := 0
+		for _, fp := range others {
+			n += strings.Count(out, fp)
+		}
+		return n
+	}
+	version, _, err := env.Run(h, "sshd -V 2>&1 | head -n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	countsOffers := !strings.HasPrefix(strings.TrimSpace(version), "OpenSSH_1") // OpenSSH 10 and later do not
+	before := 0
+	noIdentity := resource.TestStep{
+		PreConfig: func() { before = offered() },
+		Config:    maskConfig(provider(), unit),
+		Check: func(*terraform.State) error {
+			if offered() == before {
+				return fmt.Errorf("sshd logged none of the agent's other keys: the test proves nothing")
+			}
+			return checkHostMask(env, h, unit, true, false)(nil)
+		},
+	}
+	if countsOffers {
+		noIdentity.Check, noIdentity.ExpectError = nil, errorPattern(`Too many authentication failures`, "`agent_identity`")
+	}
+	onlyTheRightKey := func(identity string) resource.TestStep {
+		return resource.TestStep{
+			PreConfig: func() { before = offered() },
+			Config:    maskConfig(provider("agent_identity = "+hclString(identity)), unit),
+			Check: func(*terraform.State) error {
+				if n := offered() - before; n != 0 {
+					return fmt.Errorf("sshd logged the agent's other keys %d times, though agent_identity names one", n)
+				}
+				return checkHostMask(env, h, unit, true, false)(nil)
+			},
+		}
+	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkHostMask(env, h, unit, false, false),
 		Steps: []resource.TestStep{
-			{
-				Config:      maskConfig(provider(), unit),
-				ExpectError: errorPattern(`Too many authentication failures`, "`agent_identity`"),
-			},
-			{
-				Config: maskConfig(provider("agent_identity = "+hclString(strings.TrimSpace(string(pub)))), unit),
-				Check:  checkHostMask(env, h, unit, true, false),
-			},
-			{
-				Config: maskConfig(provider("agent_identity = "+hclString(ssh.FingerprintSHA256(key))), unit),
-				Check:  checkHostMask(env, h, unit, true, false),
-			},
+			noIdentity,
+			onlyTheRightKey(strings.TrimSpace(string(pub))),
+			onlyTheRightKey(fingerprintOf(t, env.KeyFile+".pub")),
 		},
 	})
+}
+
+func fingerprintOf(t *testing.T, pubFile string) string {
+	t.Helper()
+	text, err := os.ReadFile(pubFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, _, _, err := ssh.ParseAuthorizedKey(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ssh.FingerprintSHA256(key)
 }
 
 // Hosts reached through a SOCKS5 and an HTTP CONNECT proxy, each asking
