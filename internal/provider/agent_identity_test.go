@@ -19,9 +19,10 @@ import (
 // sysop three tries (MaxAuthTries 3, a Match User block on the test
 // hosts). sshd's own log is the oracle of what was offered: without
 // agent_identity the agent's other keys are offered first, and an sshd
-// that counts those offers (OpenSSH before 10) refuses the login, at once
-// and saying why; with agent_identity, by public key or by fingerprint,
-// only the right key is offered, and the login works everywhere.
+// that counts those offers (as OpenSSH's own ssh, with the same agent,
+// finds) refuses the login, at once and saying why; with agent_identity,
+// by public key or by fingerprint, only the right key is offered, and the
+// login works everywhere.
 func TestAccProviderConnection_agentIdentity(t *testing.T) {
 	env := testAccPreCheck(t, 1)
 	h := env.Hosts[0]
@@ -69,11 +70,18 @@ provider "systemd" {
 		}
 		return n
 	}
-	version, _, err := env.Run(h, "sshd -V 2>&1 | head -n1")
-	if err != nil {
-		t.Fatal(err)
+	// Whether this sshd counts the offers toward MaxAuthTries (OpenSSH 9.2
+	// and 10.0 do, 10.6 does not) is asked of OpenSSH itself: its ssh
+	// offers the same agent's keys in the same order.
+	probe := exec.Command("ssh", "-F", "/dev/null", "-p", fmt.Sprint(h.Port), "-o", "BatchMode=yes",
+		"-o", "UserKnownHostsFile="+env.KnownHostsFile, "-o", "StrictHostKeyChecking=yes",
+		"-o", "IdentityAgent="+os.Getenv("SSH_AUTH_SOCK"), env.SysopUser+"@"+h.IP, "true")
+	probeOut, probeErr := probe.CombinedOutput()
+	countsOffers := strings.Contains(string(probeOut), "Too many authentication failures")
+	if probeErr != nil && !countsOffers {
+		t.Fatalf("OpenSSH's ssh with the agent: %v: %s", probeErr, probeOut)
 	}
-	countsOffers := !strings.HasPrefix(strings.TrimSpace(version), "OpenSSH_1") // OpenSSH 10 and later do not
+	t.Logf("this sshd counts the agent's offers toward MaxAuthTries: %v", countsOffers)
 	before := 0
 	noIdentity := resource.TestStep{
 		PreConfig: func() { before = offered() },
