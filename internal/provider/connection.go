@@ -159,7 +159,7 @@ func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagn
 	}
 	if file := s.str(cfg.SSHConfigFile, envSSHConfigFile, ""); file != "" {
 		if sc, local, ok := loadSSHConfig(file, diags); ok {
-			data.sshConfig = &sshConfigHosts{file: sc, path: file, local: local,
+			data.sshConfig = &sshConfigHosts{file: sc, local: local,
 				pools: map[string]*sshtransport.Pool{}, byAddr: map[string]resolvedHost{},
 				given: given{
 					port:     !cfg.Port.IsNull() || s.env(envPort) != "",
@@ -248,20 +248,12 @@ func resolveBastion(s settings, b *bastionModel, i int, tc sshtransport.Config) 
 		s.diags.AddAttributeError(attr("host"), "Invalid Bastion Host", err.Error())
 		return nil
 	}
-	out := &sshtransport.Bastion{
-		Addr:                 addr,
-		User:                 s.str(b.User, envUserName, tc.User),
-		PrivateKey:           tc.PrivateKey,
-		PrivateKeyPassphrase: tc.PrivateKeyPassphrase,
-		Certificate:          tc.Certificate,
-		Password:             tc.Password,
-		Agent:                tc.Agent,
-		KnownHostsFile:       tc.KnownHostsFile,
-		HostKey:              b.HostKey.ValueString(),
-		// insecure_ignore_host_key covers the bastion unless the block says
-		// how to check its key.
-		InsecureIgnoreHostKey: tc.InsecureIgnoreHostKey && b.HostKey.IsNull() && b.KnownHostsFile.IsNull(),
-	}
+	out := jumpDefaults(tc, addr)
+	out.User = s.str(b.User, envUserName, tc.User)
+	out.HostKey = b.HostKey.ValueString()
+	// insecure_ignore_host_key covers the bastion unless the block says how
+	// to check its key.
+	out.InsecureIgnoreHostKey = tc.InsecureIgnoreHostKey && b.HostKey.IsNull() && b.KnownHostsFile.IsNull()
 	if !b.PrivateKey.IsNull() {
 		// The targets' certificate is for the targets' key.
 		out.PrivateKey, out.Certificate = b.PrivateKey.ValueString(), ""
@@ -273,6 +265,23 @@ func resolveBastion(s settings, b *bastionModel, i int, tc sshtransport.Config) 
 		out.KnownHostsFile = expandHome(b.KnownHostsFile.ValueString())
 	}
 	return out
+}
+
+// jumpDefaults is a jump host at addr that logs in as the targets do: their
+// user, key, passphrase, certificate, password, agent, known_hosts file and
+// insecure_ignore_host_key, for the caller to override.
+func jumpDefaults(tc sshtransport.Config, addr string) *sshtransport.Bastion {
+	return &sshtransport.Bastion{
+		Addr:                  addr,
+		User:                  tc.User,
+		PrivateKey:            tc.PrivateKey,
+		PrivateKeyPassphrase:  tc.PrivateKeyPassphrase,
+		Certificate:           tc.Certificate,
+		Password:              tc.Password,
+		Agent:                 tc.Agent,
+		KnownHostsFile:        tc.KnownHostsFile,
+		InsecureIgnoreHostKey: tc.InsecureIgnoreHostKey,
+	}
 }
 
 func parseTimeout(s string) (time.Duration, error) {

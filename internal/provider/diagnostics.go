@@ -3,7 +3,6 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -59,24 +58,15 @@ var settingNames = map[sshtransport.Setting]string{
 // bastion block for the bastion's own settings.
 func settingAttribute(hop string, setting sshtransport.Setting) path.Path {
 	name := settingNames[setting]
-	if i, ok := bastionIndex(hop); ok && bastionSettings[setting] {
+	if i, ok := sshtransport.JumpIndex(hop); ok && bastionSettings[setting] {
 		return path.Root("bastion").AtListIndex(i).AtName(name)
 	}
 	return path.Root(name)
 }
 
-// bastionIndex is the bastion block a hop's name stands for: "bastion"
-// (the only one), or "bastion N" in a chain.
-func bastionIndex(hop string) (int, bool) {
-	if hop == "bastion" {
-		return 0, true
-	}
-	if n, ok := strings.CutPrefix(hop, "bastion "); ok {
-		if i, err := strconv.Atoi(n); err == nil && i >= 1 {
-			return i - 1, true
-		}
-	}
-	return 0, false
+// attrRef is settingAttribute as a detail names it, in backquotes.
+func attrRef(hop string, setting sshtransport.Setting) string {
+	return "`" + settingAttribute(hop, setting).String() + "`"
 }
 
 // hopNote says that a provider-wide attribute failed for the bastion.
@@ -90,7 +80,7 @@ func hopNote(hop string, at path.Path) string {
 // settingFix is how to set setting for hop, when there is more to say
 // than its name.
 func settingFix(hop string, setting sshtransport.Setting) string {
-	at := func(s sshtransport.Setting) string { return "`" + settingAttribute(hop, s).String() + "`" }
+	at := func(s sshtransport.Setting) string { return attrRef(hop, s) }
 	switch setting {
 	case sshtransport.SettingPrivateKey:
 		return fmt.Sprintf("Give the key's contents, not its path: for example `%s = file(\"~/.ssh/id_ed25519\")`. "+
@@ -111,7 +101,7 @@ func settingFix(hop string, setting sshtransport.Setting) string {
 
 // checkAttributes names what to check after a failure on hop.
 func checkAttributes(hop string, setting sshtransport.Setting) string {
-	at := func(s sshtransport.Setting) string { return "`" + settingAttribute(hop, s).String() + "`" }
+	at := func(s sshtransport.Setting) string { return attrRef(hop, s) }
 	if setting == sshtransport.SettingUser {
 		// A refused login: the user, or one of its credentials.
 		creds := at(sshtransport.SettingPrivateKey) + " (with `certificate`)"
@@ -157,8 +147,7 @@ func failureReason(target maskTarget, err error) string {
 	case errors.As(err, &hostKey):
 		at := settingAttribute(hostKey.Hop, hostKey.Setting())
 		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s` (or %s / %s).", hostKey, at,
-			"`"+settingAttribute(hostKey.Hop, sshtransport.SettingKnownHosts).String()+"`",
-			"`"+settingAttribute(hostKey.Hop, sshtransport.SettingHostKey).String()+"`")
+			attrRef(hostKey.Hop, sshtransport.SettingKnownHosts), attrRef(hostKey.Hop, sshtransport.SettingHostKey))
 	case errors.As(err, &config):
 		at := settingAttribute(config.Hop, config.Setting)
 		fmt.Fprintf(&b, "%s\n\nProvider attribute to change: `%s`%s.", config.Err, at, hopNote(config.Hop, at))

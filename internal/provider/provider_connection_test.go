@@ -380,6 +380,16 @@ func tunnelPattern(target testhosts.Host) *regexp.Regexp {
 // --sync first: the lines of a login that just ended may be in flight.
 const sshdJournal = "journalctl --sync; journalctl -t sshd -t sshd-session --no-pager -o cat"
 
+// tunnelsSoFar is how many direct-tcpip channels to target bastion's sshd
+// has logged: the count checkTunnelled starts from.
+func tunnelsSoFar(env testhosts.Env, bastion, target testhosts.Host) int {
+	out, _, err := env.Run(bastion, sshdJournal)
+	if err != nil {
+		return 0
+	}
+	return len(tunnelPattern(target).FindAllString(out, -1))
+}
+
 // checkTunnelled asserts that bastion's sshd has opened more direct-tcpip
 // channels to target than *seen, and records the new count: the provider
 // reached target through the bastion since the last check.
@@ -431,10 +441,7 @@ provider "systemd" {
 	unknownKey := provider(bastionBlockConfig(fmt.Sprintf("host = %q", bastion.IP), fmt.Sprintf("port = %d", bastion.Port),
 		fmt.Sprintf("known_hosts_file = %q", emptyKnownHosts)))
 	hostAttr := "host = " + hclString(target.Addr)
-	seen := 0
-	if out, _, err := env.Run(bastion, sshdJournal); err == nil {
-		seen = len(tunnelPattern(target).FindAllString(out, -1))
-	}
+	seen := tunnelsSoFar(env, bastion, target)
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -692,13 +699,7 @@ provider "systemd" {
   }
 }
 `, env.KeyFile, env.KnownHostsFile, first.IP, first.Port, second.IP, second.Port), unit, "host = "+hclString(target.Addr))
-	seenFirst, seenSecond := 0, 0
-	if out, _, err := env.Run(first, sshdJournal); err == nil {
-		seenFirst = len(tunnelPattern(second).FindAllString(out, -1))
-	}
-	if out, _, err := env.Run(second, sshdJournal); err == nil {
-		seenSecond = len(tunnelPattern(target).FindAllString(out, -1))
-	}
+	seenFirst, seenSecond := tunnelsSoFar(env, first, second), tunnelsSoFar(env, second, target)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkHostMask(env, target, unit, false, false),

@@ -25,7 +25,6 @@ const envSSHConfigFile = "SYSTEMD_SSH_CONFIG_FILE"
 // the environment sets wins over the file.
 type sshConfigHosts struct {
 	file  *sshconfig.Config
-	path  string
 	local sshconfig.Local
 	base  sshtransport.Config
 	given given
@@ -114,7 +113,7 @@ func (h *sshConfigHosts) address(s string, providerPort int) (string, error) {
 		}
 		h.pools[key] = pool
 	}
-	h.byAddr[addr] = resolvedHost{alias: name, key: key, user: cfg.User, pool: pool, byAddress: joined == addr && !hasAlias(h.byAddr, addr)}
+	h.byAddr[addr] = resolvedHost{alias: name, key: key, user: cfg.User, pool: pool, byAddress: joined == addr}
 	return addr, nil
 }
 
@@ -162,17 +161,7 @@ func (h *sshConfigHosts) configFor(r *sshconfig.Host) (sshtransport.Config, erro
 		if jump.Port != 0 {
 			port = jump.Port
 		}
-		b := &sshtransport.Bastion{
-			Addr:                  net.JoinHostPort(jr.HostName, strconv.Itoa(port)),
-			User:                  cfg.User,
-			PrivateKey:            cfg.PrivateKey,
-			PrivateKeyPassphrase:  cfg.PrivateKeyPassphrase,
-			Certificate:           cfg.Certificate,
-			Password:              cfg.Password,
-			Agent:                 cfg.Agent,
-			KnownHostsFile:        cfg.KnownHostsFile,
-			InsecureIgnoreHostKey: h.base.InsecureIgnoreHostKey,
-		}
+		b := jumpDefaults(cfg, net.JoinHostPort(jr.HostName, strconv.Itoa(port)))
 		switch {
 		case jump.User != "":
 			b.User = jump.User
@@ -223,12 +212,6 @@ func settingsKey(c sshtransport.Config) string {
 		parts = append(parts, b.Addr, b.User, strings.Join(b.IdentityFiles, "\x00"), strings.Join(b.KnownHostsFiles, "\x00"))
 	}
 	return strings.Join(parts, "\x01")
-}
-
-// hasAlias says whether a name already resolved to addr.
-func hasAlias(m map[string]resolvedHost, addr string) bool {
-	r, ok := m[addr]
-	return ok && !r.byAddress
 }
 
 // runner runs addr's commands on the pool of whatever settings addr has

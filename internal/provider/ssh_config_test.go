@@ -186,10 +186,7 @@ resource "systemd_unit_mask" "behind" {
   name = %q
 }
 `, file, unit, unit)
-	seen := 0
-	if out, _, err := env.Run(jump, sshdJournal); err == nil {
-		seen = len(tunnelPattern(behind).FindAllString(out, -1))
-	}
+	seen := tunnelsSoFar(env, jump, behind)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
@@ -263,13 +260,7 @@ resource "systemd_unit_mask" "far" {
   name = %q
 }
 `, file, unit)
-	seenFirst, seenSecond := 0, 0
-	if out, _, err := env.Run(first, sshdJournal); err == nil {
-		seenFirst = len(tunnelPattern(second).FindAllString(out, -1))
-	}
-	if out, _, err := env.Run(second, sshdJournal); err == nil {
-		seenSecond = len(tunnelPattern(target).FindAllString(out, -1))
-	}
+	seenFirst, seenSecond := tunnelsSoFar(env, first, second), tunnelsSoFar(env, second, target)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkHostMask(env, target, unit, false, false),

@@ -68,3 +68,19 @@ func TestPoolJumpChainErrorsNameTheHop(t *testing.T) {
 	_, err = NewPool(cfg)
 	wantConfigError(t, err, "bastion 2 user", "is empty")
 }
+
+// JumpIndex reads back the hop names the pool gives its jump hosts.
+func TestJumpIndex(t *testing.T) {
+	for _, n := range []int{1, 2, 3} {
+		for i := range n {
+			if got, ok := JumpIndex(jumpHopName(i, n)); !ok || got != i {
+				t.Errorf("JumpIndex(%q) = %d, %v; want %d", jumpHopName(i, n), got, ok, i)
+			}
+		}
+	}
+	for _, hop := range []string{"", "bastion 0", "bastion x", "target"} {
+		if _, ok := JumpIndex(hop); ok {
+			t.Errorf("JumpIndex(%q) names a jump host", hop)
+		}
+	}
+}

@@ -1,5 +1,10 @@
 package sshtransport
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Setting is the part of a hop's configuration that an error is about:
 // what to change to fix it. The caller maps it to its own name for it.
 type Setting int
@@ -94,4 +99,27 @@ func onHop(hop, what string) string {
 		return hop + " " + what
 	}
 	return what
+}
+
+// jumpHopName is the Hop of jump host i (from 0) of a chain of n:
+// "bastion" alone, "bastion 1", "bastion 2"… in a longer chain.
+func jumpHopName(i, n int) string {
+	if n == 1 {
+		return "bastion"
+	}
+	return "bastion " + strconv.Itoa(i+1)
+}
+
+// JumpIndex is the position in the chain (from 0) of the jump host that
+// an error's Hop names; false for a target.
+func JumpIndex(hop string) (int, bool) {
+	if hop == "bastion" {
+		return 0, true
+	}
+	if n, ok := strings.CutPrefix(hop, "bastion "); ok {
+		if i, err := strconv.Atoi(n); err == nil && i >= 1 {
+			return i - 1, true
+		}
+	}
+	return 0, false
 }

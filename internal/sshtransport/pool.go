@@ -91,12 +91,7 @@ func NewPool(cfg Config) (*Pool, error) {
 		}
 		chain = append(chain, b)
 	}
-	jumpName := func(i int) string {
-		if len(chain) == 1 {
-			return "bastion"
-		}
-		return fmt.Sprintf("bastion %d", i+1)
-	}
+	jumpName := func(i int) string { return jumpHopName(i, len(chain)) }
 	for i, b := range chain {
 		if b.Addr == "" {
 			return nil, &ConfigError{Hop: jumpName(i), Setting: SettingHost, Err: errors.New("is empty")}

@@ -180,7 +180,6 @@ func (d *proxyDialer) connect(ctx context.Context, dialer *net.Dialer, addr stri
 		_ = conn.Close()
 		return nil, &proxyRefusal{status: resp.Status}
 	}
-	_ = conn.SetDeadline(dialer.Deadline)
 	// The server speaks first in SSH: its banner may already be buffered.
 	return &bufferedConn{Conn: conn, r: br}, nil
 }

@@ -511,31 +511,21 @@ func parseJumps(s string) ([]Jump, error) {
 
 // matchHostLine is a Host line: some pattern matches the name as given
 // and no negated one does (case matters, as in OpenSSH's match_pattern).
-func matchHostLine(alias string, patterns []string) bool {
-	found := false
-	for _, p := range patterns {
-		neg := strings.HasPrefix(p, "!")
-		if match(alias, strings.TrimPrefix(p, "!")) {
-			if neg {
-				return false
-			}
-			found = true
-		}
-	}
-	return found
-}
+func matchHostLine(alias string, patterns []string) bool { return matchAny(alias, patterns) }
 
-// matchList is OpenSSH's match_pattern_list: comma-separated patterns, a
-// negated match refusing; fold compares host names in lower case.
+// matchList is OpenSSH's match_pattern_list: comma-separated patterns;
+// fold compares host names in lower case.
 func matchList(s, list string, fold bool) bool {
 	if fold {
-		s = strings.ToLower(s)
+		s, list = strings.ToLower(s), strings.ToLower(list)
 	}
+	return matchAny(s, strings.Split(list, ","))
+}
+
+// matchAny: some pattern matches s, and no negated ("!") one does.
+func matchAny(s string, patterns []string) bool {
 	found := false
-	for _, p := range strings.Split(list, ",") {
-		if fold {
-			p = strings.ToLower(p)
-		}
+	for _, p := range patterns {
 		neg := strings.HasPrefix(p, "!")
 		if match(s, strings.TrimPrefix(p, "!")) {
 			if neg {
@@ -685,24 +675,27 @@ func (st *state) host() (*Host, error) {
 		}
 		return out, nil
 	}
-	h.RawIdentityFiles = st.ids
+	expandAll := func(keyword string, files []string) ([]string, error) {
+		var out []string
+		for _, f := range files {
+			x, err := expand(keyword, f)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, x)
+		}
+		return out, nil
+	}
+	h.RawIdentityFiles, h.RawCertificateFiles = st.ids, st.certs
 	if len(h.RawIdentityFiles) == 0 {
 		h.RawIdentityFiles = defaultIdentities
 	}
-	for _, f := range h.RawIdentityFiles {
-		x, err := expand("IdentityFile", f)
-		if err != nil {
-			return nil, err
-		}
-		h.IdentityFiles = append(h.IdentityFiles, x)
+	var err error
+	if h.IdentityFiles, err = expandAll("IdentityFile", h.RawIdentityFiles); err != nil {
+		return nil, err
 	}
-	h.RawCertificateFiles = st.certs
-	for _, f := range st.certs {
-		x, err := expand("CertificateFile", f)
-		if err != nil {
-			return nil, err
-		}
-		h.CertificateFiles = append(h.CertificateFiles, x)
+	if h.CertificateFiles, err = expandAll("CertificateFile", st.certs); err != nil {
+		return nil, err
 	}
 	if v, ok := first("identityagent"); ok {
 		if v == "none" || v == "SSH_AUTH_SOCK" {
@@ -716,21 +709,11 @@ func (st *state) host() (*Host, error) {
 		}
 	}
 	knownHosts := func(keyword string, defaults []string) ([]string, error) {
-		files, ok := st.values[keyword]
-		if !ok {
-			files = defaults
+		if files, ok := st.values[keyword]; ok {
+			return expandAll(keyword, files)
 		}
-		var out []string
-		for _, f := range files {
-			x, err := expand(keyword, f)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, x)
-		}
-		return out, nil
+		return expandAll(keyword, defaults)
 	}
-	var err error
 	if h.UserKnownHostsFiles, err = knownHosts("userknownhostsfile", []string{"~/.ssh/known_hosts", "~/.ssh/known_hosts2"}); err != nil {
 		return nil, err
 	}
