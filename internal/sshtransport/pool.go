@@ -345,7 +345,10 @@ func (p *Pool) dialTCP(ctx context.Context, h *hop, addr string) (*ssh.Client, e
 		err  error
 	)
 	if p.proxy != nil && p.proxy.applies(addr) {
-		conn, err = p.proxy.dial(ctx, &dialer, addr)
+		// The proxy's own handshake is bounded by the same deadline.
+		proxyCtx, cancel := context.WithDeadline(ctx, deadline)
+		conn, err = p.proxy.dial(proxyCtx, &dialer, addr)
+		cancel()
 		var refused *proxyRefusal
 		switch {
 		case err == nil:

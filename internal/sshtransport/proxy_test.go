@@ -1,9 +1,11 @@
 package sshtransport
 
 import (
+	"net"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/testhosts"
 )
@@ -98,5 +100,39 @@ func TestParseProxyErrors(t *testing.T) {
 	} {
 		_, err := parseProxy(&Proxy{URL: url})
 		wantConfigError(t, err, "proxy", mention)
+	}
+}
+
+// A proxy that takes the connection and never answers is given up on
+// within the timeout, for SOCKS5 and CONNECT alike.
+func TestProxySilentIsBounded(t *testing.T) {
+	priv, pub := newClientKey(t)
+	s := startServer(t, pub)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() })
+		}
+	}()
+	for _, scheme := range []string{"socks5", "http"} {
+		cfg := clientSetup(t, s, priv)
+		cfg.Timeout = time.Second
+		cfg.Proxy = &Proxy{URL: scheme + "://" + l.Addr().String()}
+		start := time.Now()
+		err := runTrue(newTestPool(t, cfg).Runner(s.addr))
+		if elapsed := time.Since(start); elapsed > 3*time.Second {
+			t.Errorf("%s: gave up after %s, want about the 1s timeout", scheme, elapsed)
+		}
+		if err == nil {
+			t.Errorf("%s: a silent proxy let the command through", scheme)
+		}
 	}
 }

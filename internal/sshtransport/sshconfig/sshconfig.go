@@ -287,6 +287,8 @@ type state struct {
 	where  map[string]string // keyword → "FILE line N", for errors
 	ids    []string
 	certs  []string
+	// idsWhere and certsWhere are where each of ids and certs came from.
+	idsWhere, certsWhere []string
 }
 
 // Resolve evaluates the file for alias.
@@ -348,9 +350,11 @@ func (st *state) apply(l line) error {
 	switch l.keyword {
 	case "identityfile":
 		st.ids = append(st.ids, l.args[0])
+		st.idsWhere = append(st.idsWhere, fmt.Sprintf("%s line %d", l.file, l.num))
 		return nil
 	case "certificatefile":
 		st.certs = append(st.certs, l.args[0])
+		st.certsWhere = append(st.certsWhere, fmt.Sprintf("%s line %d", l.file, l.num))
 		return nil
 	case "proxyjump", "proxycommand":
 		// The first of the two obtained wins over both.
@@ -668,17 +672,24 @@ func (st *state) host() (*Host, error) {
 		h.ProxyJump, _ = parseJumps(v)
 	}
 	tokens := st.tokens(h)
-	expand := func(keyword, s string) (string, error) {
+	// expandAt expands s, a value of keyword from where (a file and line).
+	expandAt := func(keyword, s, where string) (string, error) {
 		out, err := expandTokens(expandTilde(s, st.local.Home), tokens, st.local.Getenv)
 		if err != nil {
-			return "", &Error{File: st.whereOf(keyword), Err: fmt.Errorf("%s %q: %w", keyword, s, err)}
+			return "", &Error{File: where, Err: fmt.Errorf("%s %q: %w", keyword, s, err)}
 		}
 		return out, nil
 	}
-	expandAll := func(keyword string, files []string) ([]string, error) {
+	expand := func(keyword, s string) (string, error) { return expandAt(keyword, s, st.whereOf(keyword)) }
+	// expandAll expands files, each from its wheres (nil: the keyword's).
+	expandAll := func(keyword string, files, wheres []string) ([]string, error) {
 		var out []string
-		for _, f := range files {
-			x, err := expand(keyword, f)
+		for i, f := range files {
+			where := st.whereOf(keyword)
+			if i < len(wheres) {
+				where = wheres[i]
+			}
+			x, err := expandAt(keyword, f, where)
 			if err != nil {
 				return nil, err
 			}
@@ -691,10 +702,10 @@ func (st *state) host() (*Host, error) {
 		h.RawIdentityFiles = defaultIdentities
 	}
 	var err error
-	if h.IdentityFiles, err = expandAll("IdentityFile", h.RawIdentityFiles); err != nil {
+	if h.IdentityFiles, err = expandAll("IdentityFile", h.RawIdentityFiles, st.idsWhere); err != nil {
 		return nil, err
 	}
-	if h.CertificateFiles, err = expandAll("CertificateFile", st.certs); err != nil {
+	if h.CertificateFiles, err = expandAll("CertificateFile", st.certs, st.certsWhere); err != nil {
 		return nil, err
 	}
 	if v, ok := first("identityagent"); ok {
@@ -710,9 +721,9 @@ func (st *state) host() (*Host, error) {
 	}
 	knownHosts := func(keyword string, defaults []string) ([]string, error) {
 		if files, ok := st.values[keyword]; ok {
-			return expandAll(keyword, files)
+			return expandAll(keyword, files, nil)
 		}
-		return expandAll(keyword, defaults)
+		return expandAll(keyword, defaults, nil)
 	}
 	if h.UserKnownHostsFiles, err = knownHosts("userknownhostsfile", []string{"~/.ssh/known_hosts", "~/.ssh/known_hosts2"}); err != nil {
 		return nil, err

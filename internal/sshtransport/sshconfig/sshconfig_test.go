@@ -65,7 +65,7 @@ func TestResolveErrors(t *testing.T) {
 		{"bad jump port", "Host a\n  ProxyJump b:x\n", "ProxyJump"},
 		{"bad time", "Host a\n  ConnectTimeout soon\n", "is not a time"},
 		{"bad strictness", "Host a\n  StrictHostKeyChecking maybe\n", "StrictHostKeyChecking \"maybe\""},
-		{"unsupported token", "Host a\n  IdentityFile ~/.ssh/%C\n", "the token %C is not supported"},
+		{"unsupported token", "Host a\n  IdentityFile ~/.ssh/%C\n", "main line 2: IdentityFile \"~/.ssh/%C\": the token %C is not supported"},
 		{"unset variable", "Host a\n  IdentityFile ${NO_SUCH_VARIABLE}/key\n", "NO_SUCH_VARIABLE is not set"},
 	}
 	for _, tt := range tests {
