@@ -17,13 +17,16 @@ type providerData struct {
 	unknown     bool
 	defaultHost string
 	port        int
-	// user is the login user: user-scope masks belong to it.
+	// user is the login user: user-scope masks belong to it unless they
+	// name another account.
 	user string
-	// host is the one Host of an address ("HOST:PORT") and scope, shared by
+	// sudo: the provider runs what needs root through sudo.
+	sudo bool
+	// host is the one Host of an address ("HOST:PORT") and manager, shared by
 	// every resource and data source of this provider process, which is
 	// what coalesces their commands; Configure wires it to engines over the
 	// SSH pool, unit tests to in-memory hosts.
-	host func(addr string, scope systemd.Scope) systemd.Host
+	host func(addr string, m systemd.Manager) systemd.Host
 	// sshConfig, with the provider's ssh_config_file, resolves host names
 	// through it; nil without.
 	sshConfig *sshConfigHosts
@@ -51,6 +54,19 @@ func (d *providerData) loginUser(addr string) string {
 	return d.user
 }
 
+// checkAccount says why a user unit of account cannot be managed on
+// addr, before anything reaches the host: another account's units need
+// root.
+func (d *providerData) checkAccount(addr, account string) error {
+	login := d.loginUser(addr)
+	if account == login || login == "root" || d.sudo {
+		return nil
+	}
+	return fmt.Errorf("user = %q names another account than the login user %q, and its user units are reached as root "+
+		"(`systemctl --user --machine=%s@`, and its directories, which only it and root may read): log in as root, "+
+		"or set sudo = true (or sudo_password), or leave user unset to manage %s's own units", account, login, account, login)
+}
+
 // providerDataOf is what Configure handed a resource, data source or list
 // resource: nil before the provider is configured.
 func providerDataOf(pd any, diags *diag.Diagnostics) *providerData {
@@ -65,8 +81,8 @@ func providerDataOf(pd any, diags *diag.Diagnostics) *providerData {
 	return data
 }
 
-// engineSet holds the one Engine of each host and scope in this provider
-// process.
+// engineSet holds the one Engine of each host and manager in this
+// provider process.
 type engineSet struct {
 	runner func(addr string) systemd.Runner
 	sudo   bool
@@ -77,20 +93,20 @@ type engineSet struct {
 }
 
 type engineKey struct {
-	addr  string
-	scope systemd.Scope
+	addr string
+	mgr  systemd.Manager
 }
 
-func (set *engineSet) host(addr string, scope systemd.Scope) systemd.Host {
+func (set *engineSet) host(addr string, m systemd.Manager) systemd.Host {
 	set.mu.Lock()
 	defer set.mu.Unlock()
-	k := engineKey{addr, scope}
+	k := engineKey{addr, m}
 	e, ok := set.m[k]
 	if !ok {
 		if set.m == nil {
 			set.m = map[engineKey]*systemd.Engine{}
 		}
-		e = systemd.NewEngine(set.runner(addr), scope, set.sudo)
+		e = systemd.NewManagerEngine(set.runner(addr), m, set.sudo)
 		e.Traffic = &set.traffic
 		set.m[k] = e
 	}

@@ -116,3 +116,27 @@ func TestPlanTime_importIDs(t *testing.T) {
 		},
 	})
 }
+
+// Another account's user units: user only with the user scope, a name
+// that is an account name, and root (a root login or sudo) to reach it.
+func TestPlanTime_otherAccount(t *testing.T) {
+	asDeploy := `
+provider "systemd" {
+  host                     = "192.0.2.10"
+  user                     = "deploy"
+  password                 = "not-used"
+  insecure_ignore_host_key = true
+}
+`
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			planOnly(maskConfig(planProvider, "cups.service", `user = "alice"`), `User Without the User Scope`, `scope is "system"`, `Set scope = "user"`),
+			planOnly(maskConfig(planProvider, "cups.service", `scope = "global"`, `user = "alice"`), `User Without the User Scope`, `scope is "global"`),
+			planOnly(maskConfig(planProvider, "cups.service", `scope = "user"`, `user = "alice@host"`), `Invalid Account Name`, `Attribute user must name an account`, `contains '@'`),
+			planOnly(maskConfig(planProvider, "cups.service", `scope = "user"`, `user = "-rf"`), `Invalid Account Name`, `begins with '-'`),
+			planOnly(maskConfig(asDeploy, "cups.service", `scope = "user"`, `user = "alice"`), `Another Account's Units Need Root`,
+				`names another account than the login user "deploy"`, `log in as root, or set sudo = true`),
+		},
+	})
+}

@@ -256,7 +256,8 @@ func (p *systemdProvider) Configure(ctx context.Context, req provider.ConfigureR
 		}
 		runner = pool.Runner
 	}
-	data.host = (&engineSet{runner: runner, sudo: tc.UsesSudo()}).host
+	data.sudo = tc.UsesSudo()
+	data.host = (&engineSet{runner: runner, sudo: data.sudo}).host
 	resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
 }
 

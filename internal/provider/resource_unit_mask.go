@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -22,11 +23,13 @@ import (
 )
 
 var (
-	_ resource.Resource                = &unitMaskResource{}
-	_ resource.ResourceWithConfigure   = &unitMaskResource{}
-	_ resource.ResourceWithModifyPlan  = &unitMaskResource{}
-	_ resource.ResourceWithImportState = &unitMaskResource{}
-	_ resource.ResourceWithIdentity    = &unitMaskResource{}
+	_ resource.Resource                   = &unitMaskResource{}
+	_ resource.ResourceWithConfigure      = &unitMaskResource{}
+	_ resource.ResourceWithModifyPlan     = &unitMaskResource{}
+	_ resource.ResourceWithImportState    = &unitMaskResource{}
+	_ resource.ResourceWithIdentity       = &unitMaskResource{}
+	_ resource.ResourceWithUpgradeState   = &unitMaskResource{}
+	_ resource.ResourceWithValidateConfig = &unitMaskResource{}
 )
 
 // NewUnitMaskResource is the systemd_unit_mask resource.
@@ -42,6 +45,7 @@ type unitMaskModel struct {
 	Runtime types.Bool   `tfsdk:"runtime"`
 	Host    types.String `tfsdk:"host"`
 	Scope   types.String `tfsdk:"scope"`
+	User    types.String `tfsdk:"user"`
 	Stop    types.Bool   `tfsdk:"stop"`
 }
 
@@ -50,7 +54,15 @@ func (r *unitMaskResource) Metadata(_ context.Context, req resource.MetadataRequ
 }
 
 func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = schema.Schema{
+	resp.Schema = unitMaskSchema()
+}
+
+// unitMaskSchemaVersion 1 added user.
+const unitMaskSchemaVersion = 1
+
+func unitMaskSchema() schema.Schema {
+	return schema.Schema{
+		Version: unitMaskSchemaVersion,
 		MarkdownDescription: "Masks a systemd unit on a host, as `systemctl mask` does: systemd then refuses to " +
 			"start the unit at all, whether by hand, as a dependency, or through socket or D-Bus activation (which " +
 			"`systemctl disable` does not prevent). Destroying the resource unmasks the unit (`systemctl unmask`). " +
@@ -103,6 +115,17 @@ func (r *unitMaskResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Validators:    []validator.String{stringvalidator.OneOf(systemd.ScopeNames...)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
+			"user": schema.StringAttribute{
+				MarkdownDescription: "For the `user` scope, the account whose user unit to mask; unset (the default), the login " +
+					"user's own. Another account's units are reached as root, through that account's own user manager " +
+					"(`systemctl --user --machine=USER@`, systemd 248 and later), so the provider must log in as root or use " +
+					"`sudo`; the account's user manager must be running (`loginctl enable-linger USER` keeps it running from " +
+					"boot). Its masks are in that account's `~/.config/systemd/user` and `/run/user/UID/systemd/user`. Only " +
+					"with `scope = \"user\"`. Changing it to another account replaces the resource; naming the login user " +
+					"outright only updates state.",
+				Optional:   true,
+				Validators: []validator.String{accountValidator{}},
+			},
 			"stop": schema.BoolAttribute{
 				MarkdownDescription: "Also stop the unit when masking it (`systemctl mask --now`); a masked unit that is " +
 					"running otherwise keeps running until it stops. Defaults to `false`. Changing it later only changes " +
@@ -143,7 +166,7 @@ func (r *unitMaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if r.data.unknown || plan.Host.IsUnknown() || plan.Name.IsUnknown() || plan.Scope.IsUnknown() {
+	if r.data.unknown || plan.Host.IsUnknown() || plan.Name.IsUnknown() || plan.Scope.IsUnknown() || plan.User.IsUnknown() {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringUnknown())...)
 		// A host not known yet may be another address: Update could not
 		// move the mask there, so a resource in state is replaced, as
@@ -155,7 +178,7 @@ func (r *unitMaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 	target, err := r.plannedTarget(plan)
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("host"), "No Host to Connect To", err.Error())
+		addTargetError(&resp.Diagnostics, err)
 		return
 	}
 	id := target.id()
@@ -182,8 +205,83 @@ func (r *unitMaskResource) plannedTarget(m unitMaskModel) (maskTarget, error) {
 	t := maskTarget{addr: addr, scope: scope, name: m.Name.ValueString()}
 	if scope == systemd.ScopeUser {
 		t.user = r.data.loginUser(addr)
+		if !m.User.IsNull() {
+			t.user = m.User.ValueString()
+			if err := r.data.checkAccount(addr, t.user); err != nil {
+				return maskTarget{}, &attributeError{attr: path.Root("user"), err: err}
+			}
+		}
 	}
 	return t, nil
+}
+
+// attributeError is a target error that belongs to another attribute than
+// host.
+type attributeError struct {
+	attr path.Path
+	err  error
+}
+
+func (e *attributeError) Error() string { return e.err.Error() }
+
+// addTargetError reports err from plannedTarget on the attribute it is
+// about.
+func addTargetError(diags *diag.Diagnostics, err error) {
+	var ae *attributeError
+	if errors.As(err, &ae) {
+		diags.AddAttributeError(ae.attr, "Another Account's Units Need Root", ae.err.Error())
+		return
+	}
+	diags.AddAttributeError(path.Root("host"), "No Host to Connect To", err.Error())
+}
+
+// ValidateConfig refuses user outside the user scope.
+func (r *unitMaskResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m unitMaskModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.User.IsNull() || m.Scope.IsUnknown() {
+		return
+	}
+	if scope := m.Scope.ValueString(); scope != systemd.ScopeUser.String() {
+		if m.Scope.IsNull() {
+			scope = systemd.ScopeSystem.String()
+		}
+		resp.Diagnostics.AddAttributeError(path.Root("user"), "User Without the User Scope",
+			fmt.Sprintf("user names whose user units to mask, and applies to scope = \"user\" only; this resource's scope is %q. "+
+				"Set scope = \"user\", or remove user.", scope))
+	}
+}
+
+// UpgradeState reads state of earlier schema versions: version 0 had no
+// user, which is the login user's own units (null) there.
+func (r *unitMaskResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
+	v0 := unitMaskSchema()
+	v0.Version = 0
+	delete(v0.Attributes, "user")
+	return map[int64]resource.StateUpgrader{
+		0: {
+			PriorSchema: &v0,
+			StateUpgrader: func(ctx context.Context, req resource.UpgradeStateRequest, resp *resource.UpgradeStateResponse) {
+				var old unitMaskModelV0
+				resp.Diagnostics.Append(req.State.Get(ctx, &old)...)
+				if resp.Diagnostics.HasError() {
+					return
+				}
+				resp.Diagnostics.Append(resp.State.Set(ctx, unitMaskModel{ID: old.ID, Name: old.Name, Runtime: old.Runtime,
+					Host: old.Host, Scope: old.Scope, User: types.StringNull(), Stop: old.Stop})...)
+			},
+		},
+	}
+}
+
+// unitMaskModelV0 is state of schema version 0.
+type unitMaskModelV0 struct {
+	ID      types.String `tfsdk:"id"`
+	Name    types.String `tfsdk:"name"`
+	Runtime types.Bool   `tfsdk:"runtime"`
+	Host    types.String `tfsdk:"host"`
+	Scope   types.String `tfsdk:"scope"`
+	Stop    types.Bool   `tfsdk:"stop"`
 }
 
 // storedTarget is where a mask in state lives: its id says.
@@ -219,7 +317,7 @@ func (r *unitMaskResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	target, err := r.plannedTarget(plan)
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("host"), "No Host to Connect To", err.Error())
+		addTargetError(&resp.Diagnostics, err)
 		return
 	}
 	ctx = logContext(ctx, target)
@@ -373,7 +471,11 @@ func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportS
 		Name:  types.StringValue(target.name),
 		Host:  host,
 		Scope: types.StringValue(target.scope.String()),
+		User:  types.StringNull(),
 		Stop:  types.BoolValue(false),
+	}
+	if target.manager(r.data).Account != "" {
+		model.User = types.StringValue(target.user)
 	}
 	states, err := target.host(r.data).State(ctx, target.name)
 	if err != nil {
@@ -427,19 +529,21 @@ func (r *unitMaskResource) importByID(id string, diags *diag.Diagnostics) (maskT
 	if imp.host != "" {
 		host = types.StringValue(imp.host)
 	}
-	target, err := r.plannedTarget(unitMaskModel{Name: types.StringValue(imp.name), Host: host, Scope: types.StringValue(imp.scope.String())})
+	account := types.StringNull()
+	if imp.user != "" {
+		if err := systemd.ValidateAccount(imp.user); err != nil {
+			diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q: %s.", id, err))
+			return maskTarget{}, types.String{}, false
+		}
+		account = types.StringValue(imp.user)
+	}
+	target, err := r.plannedTarget(unitMaskModel{Name: types.StringValue(imp.name), Host: host, Scope: types.StringValue(imp.scope.String()), User: account})
 	if err != nil {
 		if imp.host != "" {
 			diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q: %s", id, err))
 		} else {
 			diags.AddError("Invalid Import ID", fmt.Sprintf("Import ID %q names no host, and %s", id, err))
 		}
-		return maskTarget{}, types.String{}, false
-	}
-	if imp.scope == systemd.ScopeUser && imp.user != "" && imp.user != target.user {
-		diags.AddError("Invalid Import ID", fmt.Sprintf(
-			"Import ID %q names user %q, but this provider logs in as %q: user units are managed as their own user. "+
-				"Import with a provider configured for %q.", id, imp.user, target.user, imp.user))
 		return maskTarget{}, types.String{}, false
 	}
 	return target, host, true

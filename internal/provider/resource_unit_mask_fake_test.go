@@ -19,7 +19,7 @@ import (
 func fakeResource(host *systemdtest.Host) *unitMaskResource {
 	return &unitMaskResource{data: &providerData{
 		defaultHost: "web1", port: 22,
-		host: func(string, systemd.Scope) systemd.Host { return host },
+		host: func(string, systemd.Manager) systemd.Host { return host },
 	}}
 }
 
@@ -41,6 +41,7 @@ func maskValue(typ tftypes.Object, unit string, runtime bool) tftypes.Value {
 		"runtime": tftypes.NewValue(tftypes.Bool, runtime),
 		"host":    tftypes.NewValue(tftypes.String, nil),
 		"scope":   tftypes.NewValue(tftypes.String, "system"),
+		"user":    tftypes.NewValue(tftypes.String, nil),
 		"stop":    tftypes.NewValue(tftypes.Bool, false),
 	})
 }

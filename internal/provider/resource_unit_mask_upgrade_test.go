@@ -20,15 +20,15 @@ import (
 // TF_ACC_UPGRADE_FROM names another commit.
 const upgradeFrom = "7b0bac1"
 
-// previousProvider builds the provider of upgradeFrom (from `git archive`,
+// schemaV0From is the last commit whose systemd_unit_mask has schema
+// version 0 (no user attribute).
+const schemaV0From = "9ea9562"
+
+// previousProvider builds the provider of commit ref (from `git archive`,
 // so the repository gains no worktree) and returns the directory of the
 // binary, for dev_overrides.
-func previousProvider(t *testing.T) string {
+func previousProvider(t *testing.T, ref string) string {
 	t.Helper()
-	ref := upgradeFrom
-	if r := os.Getenv("TF_ACC_UPGRADE_FROM"); r != "" {
-		ref = r
-	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +157,11 @@ resource "systemd_unit_mask" "global" {
 	}
 
 	w := newCLIWorkspace(t, config(h1.IP))
-	w.useProvider(previousProvider(t))
+	from := upgradeFrom
+	if r := os.Getenv("TF_ACC_UPGRADE_FROM"); r != "" {
+		from = r
+	}
+	w.useProvider(previousProvider(t, from))
 	w.must("apply", "-auto-approve", "-input=false")
 	var was []string
 	for _, f := range files {
@@ -211,6 +215,91 @@ resource "systemd_unit_mask" "global" {
 	for _, f := range files {
 		if out := env.MustRun(t, f.h, "test -e "+f.path+" && echo present || echo gone"); strings.TrimSpace(out) != "gone" {
 			t.Errorf("after destroy, %s on %s is %s", f.path, f.h.Addr, out)
+		}
+	}
+}
+
+// State of schema version 0, written by the provider before user existed,
+// is upgraded by the new one without a change: the plan is empty, user is
+// null, and naming the login user outright afterwards updates state only.
+// The mask files are the ones the old provider made, to the end.
+func TestAccUnitMask_upgradeToSchemaV1(t *testing.T) {
+	env := testAccPreCheck(t, 1)
+	h := env.Hosts[0]
+	login := env.LingerUser
+	system, user := testUnitName("v0-system"), testUnitName("v0-user")
+	t.Cleanup(func() {
+		_, _, _ = env.Run(h, "systemctl unmask -- "+system)
+		_, _, _ = env.RunAs(h, login, "systemctl --user unmask -- "+user)
+	})
+	config := func(userAttr string) string {
+		return providerBlock(env, h, "user = "+hclString(login), "sudo = true") + fmt.Sprintf(`
+resource "systemd_unit_mask" "system" {
+  name = %q
+}
+
+resource "systemd_unit_mask" "user" {
+  name  = %q
+  scope = "user"
+%s}
+`, system, user, userAttr)
+	}
+	files := []string{"/etc/systemd/system/" + system, "/home/" + login + "/.config/systemd/user/" + user}
+	w := newCLIWorkspace(t, config(""))
+	w.useProvider(previousProvider(t, schemaV0From))
+	w.must("apply", "-auto-approve", "-input=false")
+	var was []string
+	for _, f := range files {
+		was = append(was, maskFileOf(t, env, h, f))
+	}
+
+	w.useProvider(builtProvider(t))
+	if out, err := w.run("plan", "-input=false", "-detailed-exitcode"); err != nil {
+		t.Fatalf("the new provider's plan on schema version 0 state is not empty (%v):\n%s", err, out)
+	}
+	w.must("apply", "-refresh-only", "-auto-approve", "-input=false")
+	var pulled struct {
+		Resources []struct {
+			Name      string `json:"name"`
+			Instances []struct {
+				SchemaVersion int            `json:"schema_version"`
+				Attributes    map[string]any `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal([]byte(w.must("state", "pull")), &pulled); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range pulled.Resources {
+		for _, in := range r.Instances {
+			if u, ok := in.Attributes["user"]; in.SchemaVersion != 1 || !ok || u != nil {
+				t.Errorf("%s after the upgrade: schema_version %d, user %v (present %v); want 1 and null", r.Name, in.SchemaVersion, u, ok)
+			}
+		}
+	}
+	if len(pulled.Resources) != 2 {
+		t.Errorf("state has %d resources, want 2", len(pulled.Resources))
+	}
+
+	w.write("main.tf", config(fmt.Sprintf("  user  = %q\n", login)))
+	if out, err := w.run("plan", "-input=false", "-out=user.tfplan"); err != nil {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	actions := w.planActions("user.tfplan")
+	if got := strings.Join(actions["systemd_unit_mask.user"], ","); got != "update" {
+		t.Errorf("user = the login user: actions %q, want update (every change: %v)", got, actions)
+	}
+	w.must("apply", "-input=false", "user.tfplan")
+	w.converges()
+	for i, f := range files {
+		if now := maskFileOf(t, env, h, f); now != was[i] {
+			t.Errorf("%s is another file (%s, was %s): the mask was removed and made again", f, now, was[i])
+		}
+	}
+	w.must("destroy", "-auto-approve", "-input=false")
+	for _, f := range files {
+		if out := env.MustRun(t, h, "test -e "+f+" && echo present || echo gone"); strings.TrimSpace(out) != "gone" {
+			t.Errorf("after destroy, %s is %s", f, out)
 		}
 	}
 }

@@ -34,7 +34,17 @@ func (t maskTarget) id() string {
 }
 
 func (t maskTarget) host(data *providerData) systemd.Host {
-	return data.host(t.addr, t.scope)
+	return data.host(t.addr, t.manager(data))
+}
+
+// manager is whose units t's are: a user unit of an account other than
+// the login user's is reached through that account's user manager.
+func (t maskTarget) manager(data *providerData) systemd.Manager {
+	m := systemd.Manager{Scope: t.scope}
+	if t.scope == systemd.ScopeUser && t.user != data.loginUser(t.addr) {
+		m.Account = t.user
+	}
+	return m
 }
 
 // describe names the unit and its scope for messages.

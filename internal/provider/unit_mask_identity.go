@@ -44,8 +44,8 @@ func unitMaskIdentitySchema() identityschema.Schema {
 				OptionalForImport: true,
 			},
 			"user": identityschema.StringAttribute{
-				Description: "For the `user` scope, the user whose unit it is: the provider's login `user` " +
-					"(on import the default, and the only one allowed). Empty for the other scopes.",
+				Description: "For the `user` scope, the account whose unit it is: the resource's `user`, or the provider's " +
+					"login `user` (on import the default). Empty for the other scopes.",
 				OptionalForImport: true,
 			},
 			"name": identityschema.StringAttribute{
@@ -136,9 +136,14 @@ func (d *providerData) identityTarget(m unitMaskIdentityModel) (maskTarget, erro
 	switch {
 	case t.scope != systemd.ScopeUser && user != "":
 		return maskTarget{}, fmt.Errorf("user %q is given for the %s scope: user applies to the user scope only; leave it out or empty", user, t.scope)
-	case t.scope == systemd.ScopeUser && user != "" && user != d.loginUser(addr):
-		return maskTarget{}, fmt.Errorf("user %q is not the provider's login user %q: user units are managed as their own user; "+
-			"import with a provider configured for %q", user, d.loginUser(addr), user)
+	case t.scope == systemd.ScopeUser && user != "":
+		if err := systemd.ValidateAccount(user); err != nil {
+			return maskTarget{}, fmt.Errorf("user: %w", err)
+		}
+		if err := d.checkAccount(addr, user); err != nil {
+			return maskTarget{}, err
+		}
+		t.user = user
 	case t.scope == systemd.ScopeUser:
 		t.user = d.loginUser(addr)
 	}

@@ -88,6 +88,23 @@ func TestIdentityTarget(t *testing.T) {
 	}
 }
 
+// Another account's user units are reached as root: logged in as root,
+// or through sudo.
+func TestIdentityTargetOtherAccount(t *testing.T) {
+	for _, data := range []providerData{
+		{defaultHost: "prov", port: 22, user: "root"},
+		{defaultHost: "prov", port: 22, user: "deploy", sudo: true},
+	} {
+		got, err := data.identityTarget(identityModel("web1", 22, "user", "alice", "a.service"))
+		if err != nil || got.id() != "web1:22/user:alice/a.service" {
+			t.Errorf("login %s, sudo %v: target %q, %v; want web1:22/user:alice/a.service", data.user, data.sudo, got.id(), err)
+		}
+		if m := got.manager(&data); m.Account != "alice" {
+			t.Errorf("login %s: manager %+v, want alice's", data.user, m)
+		}
+	}
+}
+
 func TestIdentityTargetRefuses(t *testing.T) {
 	data := providerData{defaultHost: "prov", port: 22, user: "deploy"}
 	for _, tt := range []struct {
@@ -103,7 +120,8 @@ func TestIdentityTargetRefuses(t *testing.T) {
 		{"port too big", identityModel("web1", 70000, "", "-", "cups.service"), "outside 1-65535"},
 		{"a bad scope", identityModel("web1", 22, "users", "-", "cups.service"), `scope "users"`},
 		{"a user for system", identityModel("web1", 22, "system", "deploy", "cups.service"), "user scope only"},
-		{"another user", identityModel("web1", 22, "user", "alice", "cups.service"), `not the provider's login user "deploy"`},
+		{"another account, without root", identityModel("web1", 22, "user", "alice", "cups.service"), `login user "deploy", and its user units are reached as root`},
+		{"a bad account", identityModel("web1", 22, "user", "-alice", "cups.service"), `account "-alice" begins with '-'`},
 	} {
 		got, err := data.identityTarget(tt.m)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -284,7 +302,7 @@ type fakeHostProvider struct {
 }
 
 func (p *fakeHostProvider) Configure(_ context.Context, _ provider.ConfigureRequest, resp *provider.ConfigureResponse) {
-	data := &providerData{defaultHost: "web1", port: 22, user: "root", host: func(string, systemd.Scope) systemd.Host { return p.host }}
+	data := &providerData{defaultHost: "web1", port: 22, user: "root", host: func(string, systemd.Manager) systemd.Host { return p.host }}
 	resp.ResourceData, resp.DataSourceData, resp.ListResourceData = data, data, data
 }
 

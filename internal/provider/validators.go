@@ -121,3 +121,25 @@ func (durationValidator) ValidateString(_ context.Context, req validator.StringR
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Timeout", err.Error())
 	}
 }
+
+// accountValidator applies the account-name grammar of the user scope's
+// user attribute at plan time.
+type accountValidator struct{}
+
+var _ validator.String = accountValidator{}
+
+func (accountValidator) Description(context.Context) string {
+	return "must be an account name: letters, digits, '_', '.' and '-', beginning with a letter or '_'"
+}
+
+func (v accountValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (accountValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := systemd.ValidateAccount(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Account Name",
+			fmt.Sprintf("Attribute %s must name an account on the host: %s.", req.Path, err))
+	}
+}

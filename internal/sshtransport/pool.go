@@ -534,6 +534,7 @@ func (p *Pool) handshake(ctx context.Context, conn net.Conn, h *hop, addr string
 }
 
 func (p *Pool) run(ctx context.Context, addr string, cmd systemd.Command) (systemd.Result, error) {
+	cmd = p.asRoot(cmd)
 	line, err := commandLine(cmd)
 	if err != nil {
 		return systemd.Result{}, &HostError{Addr: addr, Err: err}
@@ -739,11 +740,29 @@ func (p *Pool) startOn(ctx context.Context, addr string, c *pooledConn, what, li
 		Err: fmt.Errorf("no answer to %s %s within %s: the connection was closed, and the next try connects anew", step, what, p.cfg.Timeout)}
 }
 
+// asRoot is cmd as it runs: a command that runs as root as a whole
+// (AsRoot) goes through sudo, where the provider uses sudo, in a session
+// of its own (a long-lived shell runs as the login user); sudo -S reads
+// the password from its standard input, -p ” keeps its prompt out of
+// stderr.
+func (p *Pool) asRoot(cmd systemd.Command) systemd.Command {
+	if !cmd.AsRoot || !p.cfg.UsesSudo() {
+		return cmd
+	}
+	sudo := []string{"sudo", "-n"}
+	if p.cfg.SudoPasswordOnStdin() {
+		sudo = []string{"sudo", "-S", "-p", ""}
+	}
+	cmd.Argv = append(sudo, cmd.Argv...)
+	cmd.Servable = false
+	return cmd
+}
+
 // passwordFor is what the standard input of cmd carries before its
 // newline: the sudo password for a privileged command when there is one,
 // else nothing.
 func (p *Pool) passwordFor(cmd systemd.Command) string {
-	if cmd.Privileged && p.cfg.SudoPasswordOnStdin() {
+	if (cmd.Privileged || cmd.AsRoot) && p.cfg.SudoPasswordOnStdin() {
 		return p.cfg.SudoPassword
 	}
 	return ""
@@ -774,8 +793,13 @@ func (p *Pool) ctxError(ctx context.Context, hop, addr, what string) error {
 // stderr (forwarded by the script, which then exits 1) tells its refusals
 // apart from systemctl's own failures.
 func (p *Pool) sudoFailure(addr string, cmd systemd.Command, res systemd.Result) error {
-	if !cmd.Privileged || !p.cfg.UsesSudo() || res.ExitCode != 1 {
+	if !cmd.Privileged && !cmd.AsRoot || !p.cfg.UsesSudo() || res.ExitCode != 1 {
 		return nil
+	}
+	// What sudo was asked to run, and the least rule that allows it.
+	what, rule := "systemctl", sudoersRule
+	if cmd.AsRoot {
+		what, rule = "sh (another account's user units are read and changed as root)", shellSudoersRule
 	}
 	stderr := string(res.Stderr)
 	user := p.cfg.User
@@ -800,9 +824,9 @@ func (p *Pool) sudoFailure(addr string, cmd systemd.Command, res systemd.Result)
 		// sudo -S met the end of its input: something before it read the line.
 		msg, setting = fmt.Sprintf("sudo found no password on its standard input for %q, though a sudo password is set: the command must hand its first line to sudo -S", user), SettingSudoPassword
 	case has("a password is required", "a terminal is required to read the password", "no password was provided"):
-		msg, setting = fmt.Sprintf("sudo needs a password for %q: give it, or let %q run systemctl without one (%s)", user, user, sudoersRule(user, false)), SettingSudoPassword
+		msg, setting = fmt.Sprintf("sudo needs a password for %q: give it, or let %q run %s without one (%s)", user, user, what, rule(user, false)), SettingSudoPassword
 	case has("is not in the sudoers file", "is not allowed to execute", "may not run sudo"):
-		msg, setting = fmt.Sprintf("%q may not run systemctl through sudo on this host: grant it in sudoers (%s), or connect as another user", user, sudoersRule(user, p.cfg.SudoPasswordOnStdin())), SettingUser
+		msg, setting = fmt.Sprintf("%q may not run %s through sudo on this host: grant it in sudoers (%s), or connect as another user", user, what, rule(user, p.cfg.SudoPasswordOnStdin())), SettingUser
 	default:
 		return nil
 	}
@@ -818,6 +842,17 @@ func sudoersRule(user string, withPassword bool) string {
 	}
 	return fmt.Sprintf("only systemctl needs sudo; the minimal rule is `%s ALL=(root) %s/usr/bin/systemctl`, optionally with "+
 		"`Defaults:%s env_keep += \"SYSTEMCTL_INSTALL_CLIENT_SIDE\"`, which lets systemctl write the links itself instead of asking PID 1", user, tag, user)
+}
+
+// shellSudoersRule is what sudoers must grant user for another account's
+// user units: the provider's script as root, which is as much as root.
+func shellSudoersRule(user string, withPassword bool) string {
+	tag := "NOPASSWD: "
+	if withPassword {
+		tag = ""
+	}
+	return fmt.Sprintf("another account's user units need root for the whole script, not only for systemctl: `%s ALL=(root) %s/usr/bin/sh` (`/bin/sh` where /usr is not merged), "+
+		"which amounts to full root; or connect as root", user, tag)
 }
 
 // redact hides the sudo password in text from the host: a script that

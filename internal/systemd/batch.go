@@ -77,6 +77,12 @@ func ParseOpWord(word string) (kind OpKind, layer Layer, now bool, ok bool) {
 // With sudo, only systemctl (and, before 240, rm of one mask) runs through
 // it. With no ops it is a read-only sweep and needs no privileges.
 func (s Scope) BatchCommand(ops []Op, sweep, sudo bool) Command {
+	return Manager{Scope: s}.BatchCommand(ops, sweep, sudo)
+}
+
+// BatchCommand is Scope.BatchCommand for m's units.
+func (m Manager) BatchCommand(ops []Op, sweep, sudo bool) Command {
+	s := m.Scope
 	sw := "0"
 	if sweep {
 		sw = "1"
@@ -85,7 +91,7 @@ func (s Scope) BatchCommand(ops []Op, sweep, sudo bool) Command {
 	for _, op := range ops {
 		args = append(args, op.word(), op.Name)
 	}
-	cmd := scriptCommand("batch", s, sudo, args...)
+	cmd := scriptCommand("batch", m, sudo, args...)
 	cmd.Privileged = len(ops) > 0 && s.privileged()
 	return cmd
 }

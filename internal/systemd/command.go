@@ -13,6 +13,10 @@ type Command struct {
 	// runs systemctl through sudo itself where the provider uses sudo, and
 	// the transport hands it sudo_password on its standard input.
 	Privileged bool
+	// AsRoot commands run as root as a whole, reads included: through
+	// sudo where the provider uses sudo (and then not in a long-lived
+	// shell), the sudo password on their standard input.
+	AsRoot bool
 	// Servable: Argv is `sh -c SCRIPT NAME ARGS…`, and SCRIPT may as well
 	// run as the body of a shell function in a long-lived shell that runs
 	// one command after another, each in a subshell: it uses neither $0

@@ -58,7 +58,7 @@ var _ Host = (*Engine)(nil)
 // undone by the mask that follows.
 type Engine struct {
 	runner Runner
-	scope  Scope
+	mgr    Manager
 	sudo   bool
 	// SweepReuse is how long a finished sweep answers reads.
 	SweepReuse time.Duration
@@ -143,7 +143,13 @@ const (
 // run systemctl through sudo (never for the user scope, whose units belong
 // to the login user).
 func NewEngine(r Runner, s Scope, sudo bool) *Engine {
-	return &Engine{runner: r, scope: s, sudo: sudo, SweepReuse: DefaultSweepReuse, Linger: DefaultLinger, CompanyWindow: DefaultCompanyWindow,
+	return NewManagerEngine(r, Manager{Scope: s}, sudo)
+}
+
+// NewManagerEngine is NewEngine for m's units: with an Account, another
+// account's user units, whose commands run as root (Command.AsRoot).
+func NewManagerEngine(r Runner, m Manager, sudo bool) *Engine {
+	return &Engine{runner: r, mgr: m, sudo: sudo, SweepReuse: DefaultSweepReuse, Linger: DefaultLinger, CompanyWindow: DefaultCompanyWindow,
 		MaxOps: 200, now: time.Now, sleep: time.Sleep, masked: map[claim]bool{}, masking: map[claim]int{}}
 }
 
@@ -425,7 +431,7 @@ func (b *Engine) reread(ctx context.Context, ops []Op, err error) []OpResult {
 // under load, an answer came back empty with exit status 0, and every op is
 // idempotent, so running a batch twice is harmless.
 func (b *Engine) runOnce(ctx context.Context, ops []Op, sweep bool) (BatchResult, error) {
-	cmd := b.scope.BatchCommand(ops, sweep, b.sudo)
+	cmd := b.mgr.BatchCommand(ops, sweep, b.sudo)
 	var parseErr error
 	for try := 0; try < 2; try++ {
 		out, err := b.runner.Run(ctx, cmd)
@@ -435,20 +441,32 @@ func (b *Engine) runOnce(ctx context.Context, ops []Op, sweep bool) (BatchResult
 		if out.ExitCode != 0 {
 			return BatchResult{}, &CommandError{Command: cmd, ExitCode: out.ExitCode, Stderr: cleanStderr(out.Stderr)}
 		}
-		res, err := b.scope.ParseBatch(out.Stdout, ops)
-		if err == nil {
-			return res, nil
+		res, err := b.mgr.Scope.ParseBatch(out.Stdout, ops)
+		if err == nil || b.refused(err) {
+			return res, err
 		}
 		parseErr = err
 	}
 	return BatchResult{}, parseErr
 }
 
+// refused reports whether err is the script's refusal to reach the
+// account (an answer, not a garbled one: reading again would not change
+// it), and names the account in it.
+func (b *Engine) refused(err error) bool {
+	var ae *AccountError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	ae.Account = b.mgr.Account
+	return true
+}
+
 // UnitInfo reads what the host says about unit name, in one command.
 func (b *Engine) UnitInfo(ctx context.Context, name string) (UnitInfo, error) {
 	var info UnitInfo
-	err := b.read(ctx, b.scope.UnitInfoCommand(name), func(out []byte) (err error) {
-		info, err = b.scope.ParseUnitInfo(out, name)
+	err := b.read(ctx, b.mgr.UnitInfoCommand(name), func(out []byte) (err error) {
+		info, err = b.mgr.Scope.ParseUnitInfo(out, name)
 		return err
 	})
 	return info, err
@@ -469,8 +487,8 @@ func (b *Engine) read(ctx context.Context, cmd Command, parse func([]byte) error
 		if res.ExitCode != 0 {
 			return &CommandError{Command: cmd, ExitCode: res.ExitCode, Stderr: stderr}
 		}
-		if err = withStderr(parse(res.Stdout), stderr); err == nil {
-			return nil
+		if err = withStderr(parse(res.Stdout), stderr); err == nil || b.refused(err) {
+			return err
 		}
 	}
 	return err
@@ -480,8 +498,8 @@ func (b *Engine) read(ctx context.Context, cmd Command, parse func([]byte) error
 // command.
 func (b *Engine) MaskedUnits(ctx context.Context) ([]MaskedUnit, error) {
 	var units []MaskedUnit
-	err := b.read(ctx, b.scope.MaskedUnitsCommand(), func(out []byte) (err error) {
-		units, err = b.scope.ParseMaskedUnits(out)
+	err := b.read(ctx, b.mgr.MaskedUnitsCommand(), func(out []byte) (err error) {
+		units, err = b.mgr.Scope.ParseMaskedUnits(out)
 		return err
 	})
 	return units, err

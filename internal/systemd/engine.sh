@@ -3,8 +3,9 @@
 #
 #   sh -c "$(cat engine.sh)" systemd-tf VERB SCOPE SUDO [ARGS…]
 #
-# VERB is batch, info or masked; SCOPE is system, user or global; SUDO is 1
-# when systemctl's writes go through sudo. Its answer is the line protocol
+# VERB is batch, info or masked; SCOPE is system, user, user:ACCOUNT
+# (another account's user units, as root) or global; SUDO is 1 when
+# systemctl's writes go through sudo. Its answer is the line protocol
 # written down in protocol.go; every answer ends in "end". Unit names only
 # ever arrive as arguments, are checked against the unit-name alphabet, and
 # are never parsed as shell text.
@@ -123,7 +124,11 @@ generator $xrd/systemd/generator.late"
 # its environment, and a distribution's build decides whether /lib is read
 # on its own. Each directory's label follows from its name.
 managerpath() {
-	up=$(sc show -P UnitPath 2>/dev/null) || return 0
+	if [ -n "$account" ]; then
+		accountpath
+	else
+		up=$(sc show -P UnitPath 2>/dev/null) || return 0
+	fi
 	[ -n "$up" ] || return 0
 	SP=
 	set -f
@@ -143,6 +148,48 @@ managerpath() {
 		SP="$SP${SP:+$nl}$l $root$d"
 	done
 	set +f
+}
+
+# reachaccount: another account's user units (SCOPE user:ACCOUNT), reached as
+# root through its own user manager, `systemctl --user --machine=ACCOUNT@`
+# (systemd 248 and later), and its own directories. Without
+# SYSTEMCTL_INSTALL_CLIENT_SIDE: with it, systemctl ignores --machine and
+# writes this login's directories. What stops it is a "refuse" line.
+reachaccount() {
+	case $account in
+	'' | [0-9.-]* | *[!A-Za-z0-9_.-]*) refuse name "" ;;
+	esac
+	[ "$(id -u)" = 0 ] || refuse root ""
+	ent=$(getent passwd "$account") || refuse nouser ""
+	# NAME:PASSWORD:UID:GID:GECOS:HOME:SHELL
+	uid=${ent#*:*:} uid=${uid%%:*}
+	home=${ent#*:*:*:*:*:} home=${home%%:*}
+	unset SYSTEMCTL_INSTALL_CLIENT_SIDE XDG_CONFIG_HOME XDG_DATA_HOME XDG_CONFIG_DIRS XDG_DATA_DIRS
+	HOME=$home XDG_RUNTIME_DIR=/run/user/$uid
+	mflag=--machine=$account@
+	# Asking a manager that is not running would start one for the call
+	# (a login session of the account): a running one is required.
+	[ -S "$XDG_RUNTIME_DIR/systemd/private" ] || refuse nomanager "$XDG_RUNTIME_DIR/systemd/private"
+}
+
+# accountpath sets up to the account's manager's search path, which must be
+# its own (it lists the account's runtime directory).
+accountpath() {
+	if ! up=$(sc show -P UnitPath 2>&1); then
+		version
+		[ "$V" -ge 248 ] || refuse version ""
+		refuse manager "$(printf '%s' "$up" | tr '\t\n' '  ')"
+	fi
+	case " $up " in
+	*" $R "*) ;;
+	*) refuse manager "the manager answered with another search path: $up" ;;
+	esac
+}
+
+# refuse KIND DETAIL ends the answer: the account's units cannot be reached.
+refuse() {
+	printf 'refuse\t%s\t%s\nend\n' "$1" "$2"
+	exit 0
 }
 
 # spdirs prints the search path as "sp INDEX LABEL DIR" lines and sets SPA
@@ -355,12 +402,12 @@ shadow() {
 sc() {
 	if [ "$priv" = 1 ] && [ "$sudo" = 1 ]; then
 		if [ -n "$pw" ]; then
-			printf '%s\n' "$pw" | sudo -S -p '' systemctl ${flag:+"$flag"} "$@"
+			printf '%s\n' "$pw" | sudo -S -p '' systemctl ${flag:+"$flag"} ${mflag:+"$mflag"} "$@"
 		else
-			sudo -n systemctl ${flag:+"$flag"} "$@"
+			sudo -n systemctl ${flag:+"$flag"} ${mflag:+"$mflag"} "$@"
 		fi
 	else
-		systemctl ${flag:+"$flag"} "$@"
+		systemctl ${flag:+"$flag"} ${mflag:+"$mflag"} "$@"
 	fi
 }
 
@@ -652,6 +699,13 @@ masked() {
 
 verb=$1 scope=$2 sudo=$3
 shift 3
+account='' mflag=''
+case $scope in
+user:*)
+	account=${scope#user:} scope=user
+	reachaccount
+	;;
+esac
 case $scope in
 user) flag=--user ;;
 global) flag=--global ;;

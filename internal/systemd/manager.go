@@ -59,3 +59,36 @@ func (e *UnitFileExistsError) Error() string {
 func cleanStderr(b []byte) string {
 	return string(bytes.TrimSpace(b))
 }
+
+// AccountError is another account's user manager out of reach: the engine
+// script refused (a "refuse" line), and nothing was done on the host.
+type AccountError struct {
+	Account string
+	// Reason is the script's: name, root, nouser, nomanager, version or
+	// manager.
+	Reason string
+	// Detail is the script's detail: the manager's socket that is missing,
+	// or what systemctl said.
+	Detail string
+	// Version is systemd's, when the script read it.
+	Version int
+}
+
+func (e *AccountError) Error() string {
+	a := e.Account
+	switch e.Reason {
+	case "name":
+		return fmt.Sprintf("%q is not an account name the provider can pass to systemctl", a)
+	case "root":
+		return fmt.Sprintf("reaching the user units of %s needs root: log in as root, or set sudo (or sudo_password)", a)
+	case "nouser":
+		return fmt.Sprintf("there is no account %q on the host (getent passwd %s found nothing): check the user attribute", a, a)
+	case "nomanager":
+		return fmt.Sprintf("the user manager of %s is not running (%s is missing), and its units can only be changed through it: "+
+			"run `loginctl enable-linger %s` on the host (as root) to keep it running from boot", a, e.Detail, a)
+	case "version":
+		return fmt.Sprintf("systemd %d on the host cannot reach another account's user manager: `systemctl --user --machine=%s@` "+
+			"needs systemd 248 or later. Log in as %s and leave user unset, or upgrade systemd", e.Version, a, a)
+	}
+	return fmt.Sprintf("`systemctl --user --machine=%s@` did not reach the user manager of %s: %s", a, a, e.Detail)
+}

@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -19,9 +20,10 @@ type MaskedUnit struct {
 // MaskedUnitsCommand lists the scope's masked units, and where each mask
 // sits, in one unprivileged command (engine.sh, masked): every name that
 // some directory of the search path masks, resolved along it.
-func (s Scope) MaskedUnitsCommand() Command {
-	return scriptCommand("masked", s, false)
-}
+func (s Scope) MaskedUnitsCommand() Command { return Manager{Scope: s}.MaskedUnitsCommand() }
+
+// MaskedUnitsCommand is Scope.MaskedUnitsCommand for m's units.
+func (m Manager) MaskedUnitsCommand() Command { return scriptCommand("masked", m, false) }
 
 // ParseMaskedUnits reads the answer of s.MaskedUnitsCommand(): the units
 // whose loaded entry is a mask, sorted by name. A mask shadowed by an
@@ -30,6 +32,10 @@ func (s Scope) MaskedUnitsCommand() Command {
 // truncated or garbled answer is an error.
 func (s Scope) ParseMaskedUnits(out []byte) ([]MaskedUnit, error) {
 	a, err := s.parseAnswer(out)
+	var refused *AccountError
+	if errors.As(err, &refused) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("listing the masked units (%s scope): %w", s, err)
 	}

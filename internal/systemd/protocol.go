@@ -32,6 +32,9 @@ import (
 //	                      dangling link
 //	show KEY=VALUE        a property from systemctl show (info)
 //	is-enabled STATE      systemctl is-enabled's answer (info)
+//	refuse KIND DETAIL    the scope's units cannot be reached, and nothing
+//	                      was done (another account's: see AccountError);
+//	                      "end" follows at once
 //	end                   the answer is complete
 //
 // A truncated answer lacks "end" and is an error, never a unit that is not
@@ -43,13 +46,16 @@ var engineScript string
 
 // scriptCommand runs the engine script: `sh -c SCRIPT systemd-tf VERB SCOPE
 // SUDO ARGS…`, also in a long-lived shell (Servable: the script does not
-// use $0, and reads its stdin only for the sudo password).
-func scriptCommand(verb string, s Scope, sudo bool, args ...string) Command {
+// use $0, and reads its stdin only for the sudo password). Another
+// account's units are reached as root, the whole script (AsRoot): its
+// directories are that account's alone.
+func scriptCommand(verb string, m Manager, sudo bool, args ...string) Command {
 	su := "0"
-	if sudo && s.privileged() {
+	if sudo && m.Scope.privileged() {
 		su = "1"
 	}
-	return Command{Argv: append([]string{"sh", "-c", engineScript, "systemd-tf", verb, s.String(), su}, args...), Servable: true}
+	return Command{Argv: append([]string{"sh", "-c", engineScript, "systemd-tf", verb, m.String(), su}, args...), Servable: true,
+		AsRoot: m.Account != ""}
 }
 
 // found is one directory's entry in an "r" line.
@@ -86,6 +92,8 @@ func (s Scope) parseAnswer(out []byte) (answer, error) {
 		tag, rest, _ := strings.Cut(line, "\t")
 		f := strings.Split(rest, "\t")
 		switch {
+		case tag == "refuse" && len(f) == 2:
+			return answer{}, &AccountError{Reason: f[0], Detail: f[1], Version: a.version}
 		case tag == "sp" && len(f) == 3:
 			i, err := strconv.Atoi(f[0])
 			layer, ok := searchLayerByName(f[1])

@@ -5,6 +5,48 @@ import (
 	"strings"
 )
 
+// Manager is the manager whose units a command reads or changes: a scope,
+// and for the user scope, optionally an account other than the login
+// user's.
+type Manager struct {
+	Scope Scope
+	// Account, for the user scope, is another account whose user units
+	// are reached as root, through its own user manager (systemctl --user
+	// --machine=ACCOUNT@, systemd 248 and later); empty for the login
+	// user's own.
+	Account string
+}
+
+func (m Manager) String() string {
+	if m.Account != "" {
+		return m.Scope.String() + ":" + m.Account
+	}
+	return m.Scope.String()
+}
+
+const accountChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+
+// ValidateAccount checks an account name for the user scope: letters,
+// digits, '_', '.' and '-', not beginning with a digit, '.' or '-' (the
+// names useradd makes, and nothing a shell or systemctl's --machine=USER@
+// could read otherwise).
+func ValidateAccount(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("the account name is empty")
+	case len(name) > 256:
+		return fmt.Errorf("the account name is %d characters long; at most 256", len(name))
+	case strings.IndexByte("0123456789.-", name[0]) >= 0:
+		return fmt.Errorf("account %q begins with %q; account names begin with a letter or '_'", name, name[0])
+	}
+	for _, c := range name {
+		if !strings.ContainsRune(accountChars, c) {
+			return fmt.Errorf("account %q contains %q; account names have letters, digits, '_', '.' and '-' only", name, c)
+		}
+	}
+	return nil
+}
+
 // Scope is which manager's units a mask applies to.
 type Scope int
 

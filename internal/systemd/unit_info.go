@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -84,12 +85,15 @@ func (s Scope) managerKnows(name string) bool { return s != ScopeGlobal && !isUn
 // unprivileged command (engine.sh, info): every directory's entries for it
 // (and its template, for an instance), then systemctl show, or is-enabled
 // where there is no manager to ask.
-func (s Scope) UnitInfoCommand(name string) Command {
+func (s Scope) UnitInfoCommand(name string) Command { return Manager{Scope: s}.UnitInfoCommand(name) }
+
+// UnitInfoCommand is Scope.UnitInfoCommand for m's units.
+func (m Manager) UnitInfoCommand(name string) Command {
 	args := []string{name}
 	if t, ok := unitTemplate(name); ok {
 		args = append(args, t)
 	}
-	return scriptCommand("info", s, false, args...)
+	return scriptCommand("info", m, false, args...)
 }
 
 // unitFileStates are the states systemctl is-enabled prints (systemd 252,
@@ -108,6 +112,10 @@ func (s Scope) ParseUnitInfo(out []byte, name string) (UnitInfo, error) {
 		return UnitInfo{}, fmt.Errorf("unexpected answer about %s (%s scope): %s", name, s, fmt.Sprintf(format, args...))
 	}
 	a, err := s.parseAnswer(out)
+	var refused *AccountError
+	if errors.As(err, &refused) {
+		return UnitInfo{}, err
+	}
 	if err != nil {
 		return fail("%v", err)
 	}
