@@ -29,6 +29,7 @@ type maskedUnitsDataSourceModel struct {
 	ID    types.String `tfsdk:"id"`
 	Host  types.String `tfsdk:"host"`
 	Scope types.String `tfsdk:"scope"`
+	User  types.String `tfsdk:"user"`
 	Units types.List   `tfsdk:"units"`
 }
 
@@ -63,6 +64,7 @@ func (d *maskedUnitsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			},
 			"host":  dataSourceHostAttribute(),
 			"scope": dataSourceScopeAttribute(),
+			"user":  dataSourceUserAttribute(),
 			"units": schema.ListNestedAttribute{
 				MarkdownDescription: "The masked units, sorted by name. A unit masked only as an alias of a masked unit " +
 					"(`autovt@.service`, a link to `getty@.service`) is left out: the unit it names is listed.",
@@ -111,7 +113,7 @@ func (d *maskedUnitsDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	target, ok := dataSourceTarget(d.data, cfg.Host, cfg.Scope, "", &resp.Diagnostics)
+	target, ok := dataSourceTarget(d.data, cfg.Host, cfg.Scope, cfg.User, "", &resp.Diagnostics)
 	if !ok {
 		return
 	}

@@ -33,6 +33,7 @@ type unitDataSourceModel struct {
 	Name          types.String `tfsdk:"name"`
 	Host          types.String `tfsdk:"host"`
 	Scope         types.String `tfsdk:"scope"`
+	User          types.String `tfsdk:"user"`
 	LoadState     types.String `tfsdk:"load_state"`
 	ActiveState   types.String `tfsdk:"active_state"`
 	UnitFileState types.String `tfsdk:"unit_file_state"`
@@ -73,10 +74,21 @@ func dataSourceScopeAttribute() schema.StringAttribute {
 		MarkdownDescription: "Which manager's units: `system` (the default; `systemctl`), `user` (the login user's own " +
 			"units, `systemctl --user`, run as that user; its user manager must be running, e.g. with " +
 			"`loginctl enable-linger USER`), or `global` (the user units every user's manager shares, " +
-			"`systemctl --global`, which has no running manager). No scope needs root or sudo.",
+			"`systemctl --global`, which has no running manager). No scope needs root or sudo, except another " +
+			"account's units (`user`).",
 		Optional:   true,
 		Computed:   true,
 		Validators: []validator.String{stringvalidator.OneOf(systemd.ScopeNames...)},
+	}
+}
+
+func dataSourceUserAttribute() schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "For the `user` scope, the account whose user units to read; unset, the login user's own. " +
+			"Another account's are read as root (a root login, or `sudo`), through its own user manager " +
+			"(`systemctl --user --machine=USER@`, systemd 248 and later), which must be running, as for the resource's `user`.",
+		Optional:   true,
+		Validators: []validator.String{accountValidator{}},
 	}
 }
 
@@ -101,6 +113,7 @@ func (d *unitDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			},
 			"host":  dataSourceHostAttribute(),
 			"scope": dataSourceScopeAttribute(),
+			"user":  dataSourceUserAttribute(),
 			"load_state": schema.StringAttribute{
 				MarkdownDescription: "The manager's `LoadState`: `loaded`, `not-found` (no such unit), `masked`, " +
 					"`bad-setting`, `error`, …. Null where no manager can be asked: in the `global` scope, and for a template.",
@@ -163,10 +176,10 @@ func configureDataSource(req datasource.ConfigureRequest, resp *datasource.Confi
 	return providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
-// dataSourceTarget resolves a data source's (or a list's) host and scope
-// (null: the provider's host, the system scope) to what it reads; name may
-// be empty.
-func dataSourceTarget(data *providerData, host, scope types.String, name string, diags *diag.Diagnostics) (maskTarget, bool) {
+// dataSourceTarget resolves a data source's (or a list's) host, scope and
+// user (null: the provider's host, the system scope, the login user) to
+// what it reads; name may be empty.
+func dataSourceTarget(data *providerData, host, scope, user types.String, name string, diags *diag.Diagnostics) (maskTarget, bool) {
 	if data == nil || data.unknown || data.host == nil {
 		diags.AddError("Provider Not Configured",
 			"The systemd provider has no usable SSH configuration, so nothing can be read: check the provider "+
@@ -185,7 +198,17 @@ func dataSourceTarget(data *providerData, host, scope types.String, name string,
 			return maskTarget{}, false
 		}
 	}
-	if t.scope == systemd.ScopeUser {
+	switch {
+	case !user.IsNull() && t.scope != systemd.ScopeUser:
+		diags.AddAttributeError(path.Root("user"), "User Without the User Scope", userScopeDetail(t.scope))
+		return maskTarget{}, false
+	case !user.IsNull():
+		t.user = user.ValueString()
+		if err := data.checkAccount(addr, t.user); err != nil {
+			diags.AddAttributeError(path.Root("user"), "Another Account's Units Need Root", err.Error())
+			return maskTarget{}, false
+		}
+	case t.scope == systemd.ScopeUser:
 		t.user = data.loginUser(addr)
 	}
 	return t, true
@@ -205,7 +228,7 @@ func (d *unitDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	target, ok := dataSourceTarget(d.data, cfg.Host, cfg.Scope, cfg.Name.ValueString(), &resp.Diagnostics)
+	target, ok := dataSourceTarget(d.data, cfg.Host, cfg.Scope, cfg.User, cfg.Name.ValueString(), &resp.Diagnostics)
 	if !ok {
 		return
 	}

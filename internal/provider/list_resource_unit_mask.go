@@ -32,6 +32,7 @@ type unitMaskListResource struct {
 type unitMaskListConfigModel struct {
 	Host  types.String `tfsdk:"host"`
 	Scope types.String `tfsdk:"scope"`
+	User  types.String `tfsdk:"user"`
 }
 
 func (l *unitMaskListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -60,6 +61,12 @@ func (l *unitMaskListResource) ListResourceConfigSchema(_ context.Context, _ lis
 					"user manager must be running) or `global`, as the resource's `scope`.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf(systemd.ScopeNames...)},
+			},
+			"user": listschema.StringAttribute{
+				MarkdownDescription: "For the `user` scope, the account whose masks to list; unset, the login user's own. " +
+					"Another account's are listed as root, as for the resource's `user`, and each result carries it.",
+				Optional:   true,
+				Validators: []validator.String{accountValidator{}},
 			},
 		},
 	}
@@ -119,7 +126,7 @@ func (l *unitMaskListResource) List(ctx context.Context, req list.ListRequest, s
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	target, ok := dataSourceTarget(l.data, cfg.Host, cfg.Scope, "", &diags)
+	target, ok := dataSourceTarget(l.data, cfg.Host, cfg.Scope, cfg.User, "", &diags)
 	if !ok {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
@@ -147,6 +154,7 @@ func (l *unitMaskListResource) List(ctx context.Context, req list.ListRequest, s
 					Runtime: types.BoolValue(m.layer == systemd.Runtime),
 					Host:    host,
 					Scope:   types.StringValue(m.target.scope.String()),
+					User:    m.target.userAttribute(l.data),
 					Stop:    types.BoolValue(false),
 				})...)
 			}

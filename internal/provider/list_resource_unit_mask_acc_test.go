@@ -356,3 +356,45 @@ list "systemd_unit_mask" "global" {
 		"and changed nothing on the host; the plan after it is empty", len(resources), h.Addr, len(units), imports, summary[1])
 	// No destroy: the host goes away with the test.
 }
+
+// A list of another account's user masks (as root): each result carries
+// the account, in its identity and in its user attribute. Before systemd
+// 248 the query says why it cannot.
+func TestAccQuery_otherAccount(t *testing.T) {
+	env := testAccPreCheck(t, 1)
+	skipUnlessCLI(t, listVersionChecks())
+	h := env.Hosts[0]
+	account, unit := env.LingerUser, testUnitName("query-account")
+	provider := providerBlock(env, h)
+	query := fmt.Sprintf(`
+list "systemd_unit_mask" "account" {
+  provider         = systemd
+  include_resource = true
+  config {
+    scope = "user"
+    user  = %q
+  }
+}
+`, account)
+	step := resource.TestStep{Query: true, Config: query,
+		ExpectError: errorPattern(fmt.Sprintf("systemd %d on the host cannot reach another account's user manager", env.SystemdVersion))}
+	if env.SystemdVersion >= 248 {
+		mustRunAs(t, env, h, account, "systemctl --user mask -- "+unit)
+		t.Cleanup(func() { _, _, _ = env.RunAs(h, account, "systemctl --user unmask -- "+unit) })
+		id := listIdentity(h, "user", unit)
+		id["user"] = knownvalue.StringExact(account)
+		step = resource.TestStep{Query: true, Config: query, QueryResultChecks: []querycheck.QueryResultCheck{
+			querycheck.ExpectIdentity("systemd_unit_mask.account", id),
+			resourceValues("systemd_unit_mask.account", id, map[string]knownvalue.Check{
+				"id":    knownvalue.StringExact(h.Addr + "/user:" + account + "/" + unit),
+				"scope": knownvalue.StringExact("user"),
+				"user":  knownvalue.StringExact(account),
+			}),
+		}}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   listVersionChecks(),
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    []resource.TestStep{{Config: provider}, step},
+	})
+}

@@ -30,7 +30,7 @@ func listMasks(t *testing.T, host *systemdtest.Host, cfgHost string, include boo
 		return tftypes.NewValue(tftypes.String, s)
 	}
 	cfg := tfsdk.Config{Schema: schemaResp.Schema, Raw: tftypes.NewValue(schemaResp.Schema.Type().TerraformType(ctx),
-		map[string]tftypes.Value{"host": str(cfgHost), "scope": tftypes.NewValue(tftypes.String, nil)})}
+		map[string]tftypes.Value{"host": str(cfgHost), "scope": tftypes.NewValue(tftypes.String, nil), "user": tftypes.NewValue(tftypes.String, nil)})}
 	sch, _ := resourceSchema(t)
 	req := list.ListRequest{Config: cfg, IncludeResource: include, Limit: limit, ResourceSchema: sch.Schema, ResourceIdentitySchema: unitMaskIdentitySchema()}
 	var stream list.ListResultsStream

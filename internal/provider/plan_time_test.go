@@ -131,8 +131,8 @@ provider "systemd" {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			planOnly(maskConfig(planProvider, "cups.service", `user = "alice"`), `User Without the User Scope`, `scope is "system"`, `Set scope = "user"`),
-			planOnly(maskConfig(planProvider, "cups.service", `scope = "global"`, `user = "alice"`), `User Without the User Scope`, `scope is "global"`),
+			planOnly(maskConfig(planProvider, "cups.service", `user = "alice"`), `User Without the User Scope`, `the scope here is "system"`, `Set scope = "user"`),
+			planOnly(maskConfig(planProvider, "cups.service", `scope = "global"`, `user = "alice"`), `User Without the User Scope`, `the scope here is "global"`),
 			planOnly(maskConfig(planProvider, "cups.service", `scope = "user"`, `user = "alice@host"`), `Invalid Account Name`, `Attribute user must name an account`, `contains '@'`),
 			planOnly(maskConfig(planProvider, "cups.service", `scope = "user"`, `user = "-rf"`), `Invalid Account Name`, `begins with '-'`),
 			planOnly(maskConfig(asDeploy, "cups.service", `scope = "user"`, `user = "alice"`), `Another Account's Units Need Root`,

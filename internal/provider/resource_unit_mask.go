@@ -242,14 +242,19 @@ func (r *unitMaskResource) ValidateConfig(ctx context.Context, req resource.Vali
 	if resp.Diagnostics.HasError() || m.User.IsNull() || m.Scope.IsUnknown() {
 		return
 	}
-	if scope := m.Scope.ValueString(); scope != systemd.ScopeUser.String() {
-		if m.Scope.IsNull() {
-			scope = systemd.ScopeSystem.String()
-		}
-		resp.Diagnostics.AddAttributeError(path.Root("user"), "User Without the User Scope",
-			fmt.Sprintf("user names whose user units to mask, and applies to scope = \"user\" only; this resource's scope is %q. "+
-				"Set scope = \"user\", or remove user.", scope))
+	scope := systemd.ScopeSystem
+	if !m.Scope.IsNull() {
+		scope, _ = systemd.ParseScope(m.Scope.ValueString()) // the validator reports a bad one
 	}
+	if scope != systemd.ScopeUser {
+		resp.Diagnostics.AddAttributeError(path.Root("user"), "User Without the User Scope", userScopeDetail(scope))
+	}
+}
+
+// userScopeDetail is why user is refused for scope.
+func userScopeDetail(scope systemd.Scope) string {
+	return fmt.Sprintf("user names the account whose user units these are, and applies to scope = \"user\" only; the scope here is %q. "+
+		"Set scope = \"user\", or remove user.", scope)
 }
 
 // UpgradeState reads state of earlier schema versions: version 0 had no
@@ -471,12 +476,9 @@ func (r *unitMaskResource) ImportState(ctx context.Context, req resource.ImportS
 		Name:  types.StringValue(target.name),
 		Host:  host,
 		Scope: types.StringValue(target.scope.String()),
-		User:  types.StringNull(),
 		Stop:  types.BoolValue(false),
 	}
-	if target.manager(r.data).Account != "" {
-		model.User = types.StringValue(target.user)
-	}
+	model.User = target.userAttribute(r.data)
 	states, err := target.host(r.data).State(ctx, target.name)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Import Unit Mask", operationDetail("Reading the mask state of", target, err))

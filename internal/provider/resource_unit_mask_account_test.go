@@ -70,7 +70,22 @@ func TestAccUnitMask_otherAccount(t *testing.T) {
 		CheckDestroy:             checkOnHost(env, h, account, layers(unit)+"; "+layers(runtimeUnit), "none none none none"),
 		Steps: []resource.TestStep{
 			{
-				Config: accountConfig(asRoot, account, unit, runtimeUnit),
+				// The data sources read the account's units as well, after
+				// the masks are made.
+				Config: accountConfig(asRoot, account, unit, runtimeUnit) + fmt.Sprintf(`
+data "systemd_unit" "account" {
+  name       = %[2]q
+  scope      = "user"
+  user       = %[1]q
+  depends_on = [systemd_unit_mask.test]
+}
+
+data "systemd_masked_units" "account" {
+  scope      = "user"
+  user       = %[1]q
+  depends_on = [systemd_unit_mask.test, systemd_unit_mask.runtime]
+}
+`, account, unit),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(maskAddr, tfjsonpath.New("id"), knownvalue.StringExact(h.Addr+"/user:"+account+"/"+unit)),
 				},
@@ -83,6 +98,13 @@ func TestAccUnitMask_otherAccount(t *testing.T) {
 					// Not root's own user directories.
 					checkOnHost(env, h, "root", "ls ~/.config/systemd/user/"+unit+" /run/user/0/systemd/user/"+runtimeUnit+" 2>/dev/null || echo absent", "absent"),
 					checkHostMask(env, h, unit, false, false),
+					resource.TestCheckResourceAttr("data.systemd_unit.account", "load_state", "masked"),
+					resource.TestCheckResourceAttr("data.systemd_unit.account", "unit_file_state", "masked"),
+					resource.TestCheckResourceAttr("data.systemd_unit.account", "mask_layer", "persistent"),
+					resource.TestCheckResourceAttr("data.systemd_unit.account", "mask_path", "/home/"+account+"/.config/systemd/user/"+unit),
+					resource.TestCheckResourceAttr("data.systemd_unit.account", "id", h.Addr+"/user:"+account+"/"+unit),
+					resource.TestCheckTypeSetElemNestedAttrs("data.systemd_masked_units.account", "units.*", map[string]string{"name": unit, "layer": "persistent"}),
+					resource.TestCheckTypeSetElemNestedAttrs("data.systemd_masked_units.account", "units.*", map[string]string{"name": runtimeUnit, "layer": "runtime"}),
 				),
 			},
 			{

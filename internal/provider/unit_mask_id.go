@@ -47,6 +47,15 @@ func (t maskTarget) manager(data *providerData) systemd.Manager {
 	return m
 }
 
+// userAttribute is the resource's user for t: the account when it is
+// another than the login user's, else null.
+func (t maskTarget) userAttribute(data *providerData) types.String {
+	if t.manager(data).Account != "" {
+		return types.StringValue(t.user)
+	}
+	return types.StringNull()
+}
+
 // describe names the unit and its scope for messages.
 func (t maskTarget) describe() string {
 	switch t.scope {
