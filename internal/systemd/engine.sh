@@ -175,10 +175,10 @@ reachaccount() {
 # accountpath sets up to the account's manager's search path, which must be
 # its own (it lists the account's runtime directory).
 accountpath() {
-	if ! up=$(sc show -P UnitPath 2>&1); then
+	if ! up=$(sc show -P UnitPath 2>/dev/null); then
 		version
 		[ "$V" -ge 248 ] || refuse version ""
-		refuse manager "$(printf '%s' "$up" | tr '\t\n' '  ')"
+		refuse manager "$(sc show -P UnitPath 2>&1 >/dev/null | tr '\t\n' '  ')"
 	fi
 	case " $up " in
 	*" $R "*) ;;
