@@ -185,15 +185,18 @@ func writeScale(w io.Writer, f figures, s settings) {
 ## Scale: %d masks over %d hosts
 
 %d masks a host, one run, %s. Ansible is left out here (it
-would take about half an hour a phase).
+would take about half an hour a phase). The plugin floor (bench/noop, a
+provider that does nothing) is what any plugin costs beside terraform_data,
+which Terraform runs without a plugin.
 
-| phase | provider | terraform_data | provider ÷ terraform_data | machine CPU (provider / terraform_data) | provider logins/reloads per host |
-|---|---|---|---|---|---|
+| phase | provider | plugin floor | terraform_data | provider ÷ terraform_data | provider ÷ plugin floor | plugin floor ÷ terraform_data | machine CPU (provider / plugin floor / terraform_data) | provider logins/reloads per host |
+|---|---|---|---|---|---|---|---|---|
 `, s.hosts*s.perHost, s.hosts, s.perHost, s.machine)
 	for _, p := range phases {
-		tf, floor := f.median("time", "tf_"+p.key), f.median("time", "floor_"+p.key)
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s / %s | %s |\n", p.key, secs(tf), secs(floor), ratio(tf, floor),
-			secs(f.median("cpu", "tf_"+p.key)), secs(f.median("cpu", "floor_"+p.key)), f.count("tf_"+p.key))
+		tf, noop, floor := f.median("time", "tf_"+p.key), f.median("time", "noop_"+p.key), f.median("time", "floor_"+p.key)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s |\n", p.key, secs(tf), secs(noop), secs(floor),
+			ratio(tf, floor), ratio(tf, noop), ratio(noop, floor),
+			secs(f.median("cpu", "tf_"+p.key)), secs(f.median("cpu", "noop_"+p.key)), secs(f.median("cpu", "floor_"+p.key)), f.count("tf_"+p.key))
 	}
 	fmt.Fprintf(w, "\nThe provider, profiled in one more run:\n\n%s\n", f.profile)
 }

@@ -99,6 +99,25 @@ hostcpu serial_apply 2960
 	}
 }
 
+// The scale table has the plugin floor beside terraform_data.
+func TestRenderScale(t *testing.T) {
+	dir := t.TempDir()
+	samples := "time tf_apply 82200\ntime noop_apply 70000\ntime floor_apply 64000\ncpu tf_apply 146860\ncpu noop_apply 120000\ncpu floor_apply 95570\n"
+	if err := os.WriteFile(filepath.Join(dir, "samples"), []byte(samples), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	writeScale(&out, f, settings{hosts: 20, perHost: 100, machine: "M"})
+	want := "| apply | 82.20 s | 70.00 s | 64.00 s | 1.28× | 1.17× | 1.09× | 146.86 s / 120.00 s / 95.57 s |"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("the scale report lacks %q:\n%s", want, out.String())
+	}
+}
+
 func TestLoadRefusesGarbage(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "samples"), []byte("time tf_apply fast\n"), 0o600); err != nil {
