@@ -205,7 +205,7 @@ func dataSourceTarget(data *providerData, host, scope, user types.String, name s
 	case !user.IsNull():
 		t.user = user.ValueString()
 		if err := data.checkAccount(addr, t.user); err != nil {
-			diags.AddAttributeError(path.Root("user"), "Another Account's Units Need Root", err.Error())
+			diags.AddAttributeError(path.Root("user"), needsRootSummary, err.Error())
 			return maskTarget{}, false
 		}
 	case t.scope == systemd.ScopeUser:

@@ -208,28 +208,26 @@ func (r *unitMaskResource) plannedTarget(m unitMaskModel) (maskTarget, error) {
 		if !m.User.IsNull() {
 			t.user = m.User.ValueString()
 			if err := r.data.checkAccount(addr, t.user); err != nil {
-				return maskTarget{}, &attributeError{attr: path.Root("user"), err: err}
+				return maskTarget{}, &needsRootError{err}
 			}
 		}
 	}
 	return t, nil
 }
 
-// attributeError is a target error that belongs to another attribute than
-// host.
-type attributeError struct {
-	attr path.Path
-	err  error
-}
+// needsRootError is another account's units named without root to reach
+// them (checkAccount): an error about user, not host.
+type needsRootError struct{ err error }
 
-func (e *attributeError) Error() string { return e.err.Error() }
+func (e *needsRootError) Error() string { return e.err.Error() }
+
+const needsRootSummary = "Another Account's Units Need Root"
 
 // addTargetError reports err from plannedTarget on the attribute it is
 // about.
 func addTargetError(diags *diag.Diagnostics, err error) {
-	var ae *attributeError
-	if errors.As(err, &ae) {
-		diags.AddAttributeError(ae.attr, "Another Account's Units Need Root", ae.err.Error())
+	if nr := (*needsRootError)(nil); errors.As(err, &nr) {
+		diags.AddAttributeError(path.Root("user"), needsRootSummary, nr.Error())
 		return
 	}
 	diags.AddAttributeError(path.Root("host"), "No Host to Connect To", err.Error())
@@ -239,12 +237,15 @@ func addTargetError(diags *diag.Diagnostics, err error) {
 func (r *unitMaskResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m unitMaskModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.User.IsNull() || m.Scope.IsUnknown() {
+	if resp.Diagnostics.HasError() || m.User.IsNull() || m.User.IsUnknown() || m.Scope.IsUnknown() {
 		return
 	}
 	scope := systemd.ScopeSystem
 	if !m.Scope.IsNull() {
-		scope, _ = systemd.ParseScope(m.Scope.ValueString()) // the validator reports a bad one
+		var err error
+		if scope, err = systemd.ParseScope(m.Scope.ValueString()); err != nil {
+			return // scope's validator reports it
+		}
 	}
 	if scope != systemd.ScopeUser {
 		resp.Diagnostics.AddAttributeError(path.Root("user"), "User Without the User Scope", userScopeDetail(scope))
