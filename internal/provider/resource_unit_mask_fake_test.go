@@ -451,3 +451,39 @@ func TestUnitMaskUpdateOfTheHostSpellingTouchesNothing(t *testing.T) {
 		t.Errorf("state: host %s, id %s; want the new spelling and the same id", m.Host, m.ID)
 	}
 }
+
+// user is refused outside the user scope, and only there: not for a scope
+// that is itself invalid (its validator says so), nor for a user not known
+// yet.
+func TestUnitMaskValidateConfigUser(t *testing.T) {
+	sch, typ := resourceSchema(t)
+	config := func(scope, user any) tfsdk.Config {
+		attrs := map[string]tftypes.Value{}
+		for name, at := range typ.AttributeTypes {
+			attrs[name] = tftypes.NewValue(at, nil)
+		}
+		attrs["name"] = tftypes.NewValue(tftypes.String, "a.service")
+		attrs["scope"] = tftypes.NewValue(tftypes.String, scope)
+		attrs["user"] = tftypes.NewValue(tftypes.String, user)
+		return tfsdk.Config{Schema: sch.Schema, Raw: tftypes.NewValue(typ, attrs)}
+	}
+	for _, tt := range []struct {
+		what        string
+		scope, user any
+		refused     bool
+	}{
+		{"no scope (system)", nil, "alice", true},
+		{"system", "system", "alice", true},
+		{"global", "global", "alice", true},
+		{"user", "user", "alice", false},
+		{"an invalid scope", "users", "alice", false},
+		{"no user", "system", nil, false},
+		{"a user not known yet", "system", tftypes.UnknownValue, false},
+	} {
+		var resp resource.ValidateConfigResponse
+		(&unitMaskResource{}).ValidateConfig(context.Background(), resource.ValidateConfigRequest{Config: config(tt.scope, tt.user)}, &resp)
+		if got := resp.Diagnostics.HasError(); got != tt.refused {
+			t.Errorf("%s: refused %v, want %v (%v)", tt.what, got, tt.refused, resp.Diagnostics)
+		}
+	}
+}
