@@ -125,7 +125,7 @@ func resolveConnection(ctx context.Context, cfg providerModel, diags *diag.Diagn
 	s := settings{diags: diags, lookupEnv: os.LookupEnv}
 	data := &providerData{defaultHost: s.str(cfg.Host, envHost, ""), port: s.port(path.Root("port"), cfg.Port, envPort)}
 	if data.defaultHost != "" && cfg.Host.IsNull() {
-		if err := providerHostValidator().check(data.defaultHost); err != nil {
+		if err := providerHost.check(data.defaultHost); err != nil {
 			diags.AddAttributeError(path.Root("host"), "Invalid Environment Variable", fmt.Sprintf("%s: %s", envHost, err))
 		}
 	}
@@ -238,7 +238,7 @@ func resolveBastion(s settings, b *bastionModel, i int, tc sshtransport.Config) 
 		return nil
 	}
 	if b.Host.IsNull() {
-		if err := bastionHostValidator().check(host); err != nil {
+		if err := bastionHost.check(host); err != nil {
 			s.diags.AddAttributeError(attr("host"), "Invalid Environment Variable", fmt.Sprintf("%s: %s", envBastionHost, err))
 			return nil
 		}

@@ -65,7 +65,7 @@ func dataSourceHostAttribute() schema.StringAttribute {
 		MarkdownDescription: "Host to read, `HOST` or `HOST:PORT` (IPv6 in brackets: `[2001:db8::1]:22`), instead of " +
 			"the provider's `host`; without a port, the provider's `port` applies. User and credentials come from the provider.",
 		Optional:   true,
-		Validators: []validator.String{hostValidator{}},
+		Validators: []validator.String{hostValidator()},
 	}
 }
 
@@ -88,7 +88,7 @@ func dataSourceUserAttribute() schema.StringAttribute {
 			"Another account's are read as root (a root login, or `sudo`), through its own user manager " +
 			"(`systemctl --user --machine=USER@`, systemd 248 and later), which must be running, as for the resource's `user`.",
 		Optional:   true,
-		Validators: []validator.String{accountValidator{}},
+		Validators: []validator.String{accountValidator()},
 	}
 }
 
@@ -109,7 +109,7 @@ func (d *unitDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 					"`getty@.service` (a template), `getty@tty1.service` (an instance). A bare `cron` is refused with the " +
 					"suggestion `cron.service`.",
 				Required:   true,
-				Validators: []validator.String{unitNameValidator{}},
+				Validators: []validator.String{unitNameValidator()},
 			},
 			"host":  dataSourceHostAttribute(),
 			"scope": dataSourceScopeAttribute(),

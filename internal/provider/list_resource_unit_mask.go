@@ -54,7 +54,7 @@ func (l *unitMaskListResource) ListResourceConfigSchema(_ context.Context, _ lis
 				MarkdownDescription: "Host to list, `HOST` or `HOST:PORT` (IPv6 in brackets: `[2001:db8::1]:22`), instead of " +
 					"the provider's `host`; without a port, the provider's `port` applies.",
 				Optional:   true,
-				Validators: []validator.String{hostValidator{}},
+				Validators: []validator.String{hostValidator()},
 			},
 			"scope": listschema.StringAttribute{
 				MarkdownDescription: "Which manager's units: `system` (the default), `user` (the login user's own units; its " +
@@ -66,7 +66,7 @@ func (l *unitMaskListResource) ListResourceConfigSchema(_ context.Context, _ lis
 				MarkdownDescription: "For the `user` scope, the account whose masks to list; unset, the login user's own. " +
 					"Another account's are listed as root, as for the resource's `user`, and each result carries it.",
 				Optional:   true,
-				Validators: []validator.String{accountValidator{}},
+				Validators: []validator.String{accountValidator()},
 			},
 		},
 	}

@@ -84,7 +84,7 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"host": schema.StringAttribute{
 				MarkdownDescription: "Host to connect to when a resource names none: a DNS name, an IPv4 address, or an IPv6 address in brackets (`[2001:db8::1]`). Give the port with `port`." + envNote(envHost),
 				Optional:            true,
-				Validators:          []validator.String{providerHostValidator()},
+				Validators:          []validator.String{providerHost.validator()},
 			},
 			"port": schema.Int64Attribute{
 				MarkdownDescription: "SSH port (1-65535), for the provider's `host` and for resource hosts written without a port. Defaults to `22`." + envNote(envPort),
@@ -171,7 +171,7 @@ func (p *systemdProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"timeout": schema.StringAttribute{
 				MarkdownDescription: "Bound on connecting and the SSH handshake, and on each remote command, as a positive Go duration (`30s`, `2m`). With a bastion, connecting to the bastion and connecting through it to a target are bounded separately. Defaults to `" + defaultTimeout + "`." + envNote(envTimeout),
 				Optional:            true,
-				Validators:          []validator.String{durationValidator{}},
+				Validators:          []validator.String{durationValidator()},
 			},
 		},
 		Blocks: map[string]schema.Block{"bastion": bastionBlock()},
@@ -194,7 +194,7 @@ func bastionBlock() schema.ListNestedBlock {
 				MarkdownDescription: "Bastion host: a DNS name, an IPv4 address, or an IPv6 address in brackets, without a port (give it with `port`). " +
 					"Required when the block is present, unless the environment variable is set." + envNote(envBastionHost),
 				Optional:   true,
-				Validators: []validator.String{bastionHostValidator()},
+				Validators: []validator.String{bastionHost.validator()},
 			},
 			"port": schema.Int64Attribute{
 				MarkdownDescription: "SSH port of the bastion (1-65535). Defaults to `22`." + envNote(envBastionPort),

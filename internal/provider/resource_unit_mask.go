@@ -80,7 +80,7 @@ func unitMaskSchema() schema.Schema {
 					"refused with the suggestion `cups.service`, so that plans always name exactly what is on the host. " +
 					"Allowed characters: `A-Z a-z 0-9 : _ . - \\ @`, at most 255. Changing it replaces the resource.",
 				Required:      true,
-				Validators:    []validator.String{unitNameValidator{}},
+				Validators:    []validator.String{unitNameValidator()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"runtime": schema.BoolAttribute{
@@ -102,7 +102,7 @@ func unitMaskSchema() schema.Schema {
 					"when the provider's port is 22, or as nothing when `web1` is the provider's host) only updates state, " +
 					"without touching the host.",
 				Optional:   true,
-				Validators: []validator.String{hostValidator{}},
+				Validators: []validator.String{hostValidator()},
 			},
 			"scope": schema.StringAttribute{
 				MarkdownDescription: "Which manager's unit to mask: `system` (the default; `systemctl`), `user` (the login " +
@@ -124,7 +124,7 @@ func unitMaskSchema() schema.Schema {
 					"with `scope = \"user\"`. Changing it to another account replaces the resource; naming the login user " +
 					"outright only updates state.",
 				Optional:   true,
-				Validators: []validator.String{accountValidator{}},
+				Validators: []validator.String{accountValidator()},
 			},
 			"stop": schema.BoolAttribute{
 				MarkdownDescription: "Also stop the unit when masking it (`systemctl mask --now`); a masked unit that is " +

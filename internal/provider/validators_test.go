@@ -30,36 +30,36 @@ func TestValidators(t *testing.T) {
 		value  string
 		errors []string // empty: valid; else substrings of the error's detail
 	}{
-		{unitNameValidator{}, "name", "cron.service", nil},
-		{unitNameValidator{}, "name", "getty@tty1.service", nil},
-		{unitNameValidator{}, "name", "cups", []string{"cups.service"}},
-		{unitNameValidator{}, "name", "a;b.service", []string{`";"`}},
-		{unitNameValidator{}, "name", "", []string{"empty"}},
+		{unitNameValidator(), "name", "cron.service", nil},
+		{unitNameValidator(), "name", "getty@tty1.service", nil},
+		{unitNameValidator(), "name", "cups", []string{"cups.service"}},
+		{unitNameValidator(), "name", "a;b.service", []string{`";"`}},
+		{unitNameValidator(), "name", "", []string{"empty"}},
 
-		{hostValidator{}, "host", "web1", nil},
-		{hostValidator{}, "host", "web1:2222", nil},
-		{hostValidator{}, "host", "[::1]:22", nil},
-		{hostValidator{}, "host", "::1", []string{"brackets"}},
-		{hostValidator{}, "host", "web1:0", []string{"1-65535"}},
-		{hostValidator{}, "host", "a b", []string{"HOST:PORT"}},
+		{hostValidator(), "host", "web1", nil},
+		{hostValidator(), "host", "web1:2222", nil},
+		{hostValidator(), "host", "[::1]:22", nil},
+		{hostValidator(), "host", "::1", []string{"brackets"}},
+		{hostValidator(), "host", "web1:0", []string{"1-65535"}},
+		{hostValidator(), "host", "a b", []string{"HOST:PORT"}},
 
-		{providerHostValidator(), "host", "web1", nil},
-		{providerHostValidator(), "host", "[::1]", nil},
-		{providerHostValidator(), "host", "10.0.0.1", nil},
+		{providerHost.validator(), "host", "web1", nil},
+		{providerHost.validator(), "host", "[::1]", nil},
+		{providerHost.validator(), "host", "10.0.0.1", nil},
 		// The provider has `port` for that.
-		{providerHostValidator(), "host", "web1:22", []string{"must not carry a port", "`port`"}},
-		{providerHostValidator(), "host", "[::1]:22", []string{"must not carry a port"}},
-		{providerHostValidator(), "host", "::1", []string{"brackets"}},
-		{providerHostValidator(), "host", "", []string{"empty"}},
+		{providerHost.validator(), "host", "web1:22", []string{"must not carry a port", "`port`"}},
+		{providerHost.validator(), "host", "[::1]:22", []string{"must not carry a port"}},
+		{providerHost.validator(), "host", "::1", []string{"brackets"}},
+		{providerHost.validator(), "host", "", []string{"empty"}},
 
-		{durationValidator{}, "timeout", "30s", nil},
-		{durationValidator{}, "timeout", "2m", nil},
-		{durationValidator{}, "timeout", "1h30m", nil},
-		{durationValidator{}, "timeout", "abc", []string{`"abc"`, "positive Go duration"}},
-		{durationValidator{}, "timeout", "30", []string{"positive Go duration"}},
-		{durationValidator{}, "timeout", "0s", []string{"positive"}},
-		{durationValidator{}, "timeout", "-5s", []string{"positive"}},
-		{durationValidator{}, "timeout", "", []string{"positive"}},
+		{durationValidator(), "timeout", "30s", nil},
+		{durationValidator(), "timeout", "2m", nil},
+		{durationValidator(), "timeout", "1h30m", nil},
+		{durationValidator(), "timeout", "abc", []string{`"abc"`, "positive Go duration"}},
+		{durationValidator(), "timeout", "30", []string{"positive Go duration"}},
+		{durationValidator(), "timeout", "0s", []string{"positive"}},
+		{durationValidator(), "timeout", "-5s", []string{"positive"}},
+		{durationValidator(), "timeout", "", []string{"positive"}},
 	}
 	for _, tt := range tests {
 		diags := validate(tt.v, tt.attr, types.StringValue(tt.value))
@@ -94,9 +94,9 @@ func TestValidatorsNameTheAttribute(t *testing.T) {
 		attr  string
 		value string
 	}{
-		{unitNameValidator{}, "name", "bad"},
-		{hostValidator{}, "host", "a b"},
-		{providerHostValidator(), "host", "h:1"},
+		{unitNameValidator(), "name", "bad"},
+		{hostValidator(), "host", "a b"},
+		{providerHost.validator(), "host", "h:1"},
 	} {
 		diags := validate(tt.v, tt.attr, types.StringValue(tt.value))
 		if len(diags) != 1 || !strings.Contains(diags[0].Detail(), "Attribute "+tt.attr+" ") {
@@ -107,7 +107,7 @@ func TestValidatorsNameTheAttribute(t *testing.T) {
 
 func TestValidatorsSkipNullAndUnknown(t *testing.T) {
 	// Unknown values are checked once known; null ones are optional.
-	for _, v := range []validator.String{unitNameValidator{}, hostValidator{}, providerHostValidator(), durationValidator{}} {
+	for _, v := range []validator.String{unitNameValidator(), hostValidator(), providerHost.validator(), durationValidator()} {
 		for _, value := range []types.String{types.StringNull(), types.StringUnknown()} {
 			if diags := validate(v, "x", value); len(diags) != 0 {
 				t.Errorf("%T(%v): %v", v, value, diags)
