@@ -67,8 +67,7 @@ type Engine struct {
 	// Linger is how long a batch with writes waits for company before it
 	// runs: Terraform sends at most -parallelism requests at a time, spread
 	// over the hosts, so a host's requests arrive a few milliseconds apart,
-	// and each batch costs the host a fork, its script and two calls to PID
-	// 1 (two systemctl processes where the Bus cannot serve) whatever its
+	// and each batch costs the host two systemctl processes whatever its
 	// size. Reads never wait: one sweep answers them all anyway.
 	//
 	// Only a write that has company waits: one that arrived while another
