@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/systemd-tf/terraform-provider-systemd/internal/systemd"
 	"github.com/systemd-tf/terraform-provider-systemd/internal/testhosts"
@@ -113,42 +112,4 @@ rm -f /usr/lib/systemd/system/`+loaded+` /lib/systemd/system/`+loaded+` /etc/sys
 		t.Errorf("PID 1 served a login that is not root (off %v, served %d)", e.Bus().Off(), e.Bus().Served.Load())
 	}
 	t.Logf("as deploy without sudo: %v", res.Err)
-}
-
-// PID 1 re-executing (systemctl daemon-reexec, as a systemd upgrade does)
-// closes every connection to its private socket, the Bus's among them:
-// the write after it still succeeds (its calls run systemctl, or a new
-// stream), systemd agrees, and the Bus serves again afterwards.
-func TestAccEngine_busReexec(t *testing.T) {
-	testhosts.SkipUnlessAcc(t)
-	env := testhosts.Require(t, 1)
-	h := env.Hosts[0]
-	ctx := context.Background()
-	units := []string{"tf-bus-reexec-a.service", "tf-bus-reexec-b.service", "tf-bus-reexec-c.service"}
-	t.Cleanup(func() { env.MustRun(t, h, "systemctl unmask "+strings.Join(units, " ")) })
-	proxy := testhosts.StartProxy(t, h)
-	p := accPool(t, env, h, proxy, "root", func(c *Config) { c.Timeout = 20 * time.Second })
-	e := systemd.NewEngine(p.Runner(proxy.Addr), systemd.ScopeSystem, false)
-	mask := func(u string) {
-		t.Helper()
-		if res := e.Mask(ctx, u, systemd.Persistent, false); res.Err != nil {
-			t.Fatalf("mask %s: %v", u, res.Err)
-		}
-		if got := strings.TrimSpace(env.MustRun(t, h, "systemctl show -P LoadState -- "+u)); got != "masked" {
-			t.Errorf("after the mask, systemd loads %s as %q", u, got)
-		}
-	}
-	mask(units[0])
-	before := e.Bus().Served.Load()
-	env.MustRun(t, h, "systemctl daemon-reexec")
-	mask(units[1])
-	mask(units[2])
-	after := e.Bus().Served.Load()
-	t.Logf("the Bus served %d calls before the re-exec, %d after it", before, after-before)
-	if before == 0 || after == before {
-		t.Errorf("the Bus served %d calls before the re-exec and %d after it; want some in each", before, after-before)
-	}
-	if e.Bus().Off() {
-		t.Error("the re-exec turned the Bus off for good")
-	}
 }
