@@ -9,7 +9,15 @@ apt_install() {
 	mkdir -p "$cache/locks"
 	exec {fd}>"$cache/locks/apt"
 	flock "$fd"
-	apt-get -o DPkg::Lock::Timeout=300 update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@" >/dev/null
+	# What another script installed while this one waited is not fetched
+	# again (make check's four rootfs builds ask for the same packages).
+	local p missing=()
+	for p do
+		[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		apt-get -o DPkg::Lock::Timeout=300 update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
 	exec {fd}>&-
 }
