@@ -318,13 +318,19 @@ resource "systemd_unit_mask" "test" {
 // (the moment one of its commands runs) and then again and again, between
 // and during the batches of an apply of 30 masks and of its destroy. Each
 // command in flight runs again in a new shell; the applies succeed and
-// state equals the host.
+// state equals the host. The units run, so each batch's mask or unmask
+// makes a daemon-reload: a command lasts long enough to be killed in its
+// middle (a batch whose calls PID 1 answers over the Bus runs no process
+// otherwise, and is over within a few ms).
 func TestAccFaults_shellKilled(t *testing.T) {
 	testAccPreCheck(t, 1)
 	t.Parallel()
 	env := testhosts.BootPrivate(t)
 	h := env.Hosts[0]
 	prefix := "tfacc-shellkill"
+	env.MustRun(t, h, `d=/usr/local/lib/systemd/system; mkdir -p $d && for i in $(seq -w 0 29); do
+	printf '[Service]\nExecStart=/bin/sleep infinity\n' > $d/`+prefix+`-$i.service
+done && systemctl daemon-reload && systemctl start $(cd $d && ls `+prefix+`-*)`)
 	w := newCLIWorkspace(t, fleetConfig(env, h.Addr, prefix, 30, `timeout = "20s"`))
 
 	// kill kills every process of the long-lived shell (the shell, and the
