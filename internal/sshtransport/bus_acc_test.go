@@ -13,8 +13,8 @@ import (
 
 // On a booted host, a root login's system-scope Engine masks and asks
 // what is loaded through PID 1's private D-Bus socket (systemd.Bus), its
-// unmasks run systemctl beside it, and systemd agrees with every result:
-// a loaded unit's mask reloads it
+// unmasks run systemctl beside it,
+// and systemd agrees with every result: a loaded unit's mask reloads it
 // (LoadState masked), an unloaded one's is read when it loads, a unit
 // file where the mask would go is refused with systemctl's words, and the
 // runtime layer works the same. A login that is not root, or that goes
@@ -126,14 +126,10 @@ rm -f /usr/lib/systemd/system/`+loaded+` /lib/systemd/system/`+loaded+` /etc/sys
 // PID 1 re-executing (systemctl daemon-reexec, as a systemd upgrade does)
 // closes every connection to its private socket, the Bus's among them:
 // the write after it still succeeds (its calls run systemctl, or a new
-// stream), systemd agrees, and the Bus serves again afterwards. Its host
-// is its own: a re-exec refuses every other test's systemctl while it
-// lasts.
+// stream), systemd agrees, and the Bus serves again afterwards.
 func TestAccEngine_busReexec(t *testing.T) {
 	testhosts.SkipUnlessAcc(t)
-	testhosts.Require(t, 1)
-	t.Parallel()
-	env := testhosts.BootPrivate(t)
+	env := testhosts.Require(t, 1)
 	h := env.Hosts[0]
 	ctx := context.Background()
 	units := []string{"tf-bus-reexec-a.service", "tf-bus-reexec-b.service", "tf-bus-reexec-c.service"}
