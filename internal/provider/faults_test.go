@@ -320,8 +320,7 @@ resource "systemd_unit_mask" "test" {
 // command in flight runs again in a new shell; the applies succeed and
 // state equals the host. The units run, so each batch's mask or unmask
 // makes a daemon-reload: a command lasts long enough to be killed in its
-// middle (a batch whose calls PID 1 answers over the Bus runs no process
-// otherwise, and is over within a few ms).
+// middle even where a batch is otherwise over within a few ms.
 func TestAccFaults_shellKilled(t *testing.T) {
 	testAccPreCheck(t, 1)
 	t.Parallel()
