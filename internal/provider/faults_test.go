@@ -326,11 +326,11 @@ func TestAccFaults_shellKilled(t *testing.T) {
 	t.Parallel()
 	env := testhosts.BootPrivate(t)
 	h := env.Hosts[0]
-	prefix := "tfacc-shellkill"
-	env.MustRun(t, h, `d=/usr/local/lib/systemd/system; mkdir -p $d && for i in $(seq -w 0 29); do
+	prefix, count := "tfacc-shellkill", 30
+	env.MustRun(t, h, `d=/usr/local/lib/systemd/system; mkdir -p $d && for i in $(seq -w 0 `+strconv.Itoa(count-1)+`); do
 	printf '[Service]\nExecStart=/bin/sleep infinity\n' > $d/`+prefix+`-$i.service
 done && systemctl daemon-reload && systemctl start $(cd $d && ls `+prefix+`-*)`)
-	w := newCLIWorkspace(t, fleetConfig(env, h.Addr, prefix, 30, `timeout = "20s"`))
+	w := newCLIWorkspace(t, fleetConfig(env, h.Addr, prefix, count, `timeout = "20s"`))
 
 	// kill kills every process of the long-lived shell (the shell, and the
 	// subshells of a command it is running) and says how many it killed.
@@ -386,8 +386,8 @@ done; echo 0`
 	if len(killed) == 0 || killed[0] < 2 {
 		t.Fatalf("the first kill found %v processes: no command was running in the long-lived shell", killed)
 	}
-	if n := assertStateMatchesHost(t, w, env, h, h.Addr, prefix); n != 30 {
-		t.Fatalf("%d of 30 masks after the apply", n)
+	if n := assertStateMatchesHost(t, w, env, h, h.Addr, prefix); n != count {
+		t.Fatalf("%d of %d masks after the apply", n, count)
 	}
 	w.converges()
 	killed = killDuring("destroy", "-auto-approve", "-input=false")
