@@ -144,11 +144,14 @@ type oracleFinding struct {
 
 // oracleReport collects what systemd and the provider said of a layout.
 type oracleReport struct {
-	layout    *oracleLayout
-	before    map[string]systemdView
-	forecast  map[string]applyForecast
-	applied   map[string]systemdView // systemd after the apply
-	findings  []oracleFinding
+	layout   *oracleLayout
+	before   map[string]systemdView
+	forecast map[string]applyForecast
+	applied  map[string]systemdView // systemd after the apply
+	findings []oracleFinding
+	// held: what PID 1 had loaded and queued when its view after the apply
+	// or the destroy differed from its forecast, by that step.
+	held      map[string]string
 	compared  map[string]bool // facets compared
 	counts    map[string]int  // what the provider did, for the log
 	importing []*layoutUnit   // the units of the import step running
@@ -394,6 +397,12 @@ func (r *oracleReport) checkApply(err error) error {
 	}
 	r.applied = after
 	for _, u := range r.layout.units {
+		if !after[u.name].same(r.forecast[u.name].after) {
+			r.noteHeld("after the apply")
+			break
+		}
+	}
+	for _, u := range r.layout.units {
 		f := r.forecast[u.name]
 		msgs, failed := diags[u.label]
 		msg := strings.Join(msgs, " | ")
@@ -434,6 +443,7 @@ func (r *oracleReport) checkDestroy(*terraform.State) error {
 	for _, u := range r.layout.units {
 		f := r.forecast[u.name]
 		if !now[u.name].same(f.destroyed) {
+			r.noteHeld("after destroy")
 			want := "as forecast: " + f.destroyed.String()
 			if f.destroyed.same(r.before[u.name]) {
 				want = "as before the apply: " + f.destroyed.String()
@@ -443,6 +453,22 @@ func (r *oracleReport) checkDestroy(*terraform.State) error {
 	}
 	r.compared["destroy"] = true
 	return nil
+}
+
+// noteHeld records, once for step, which units PID 1 holds loaded and its
+// jobs. What systemd loads for a name can depend on them, not only on the
+// files: an alias is loaded as LoadState=error while the masked unit it
+// names is held loaded by something else (a unit that wants it, a job), and
+// as masked otherwise.
+func (r *oracleReport) noteHeld(step string) {
+	if _, ok := r.held[step]; ok {
+		return
+	}
+	out, stderr, err := r.env.Run(r.host, "systemctl list-units --all --plain --no-legend --full; echo '(jobs)'; systemctl list-jobs --no-legend")
+	if err != nil {
+		out = fmt.Sprintf("(could not ask: %v: %s)", err, stderr)
+	}
+	r.held[step] = strings.TrimSpace(out)
 }
 
 // summarize logs the summary line and fails the test on any disagreement,
@@ -461,6 +487,14 @@ func (r *oracleReport) summarize(t *testing.T, version string) {
 			fmt.Fprintf(tw, "%s %s (%s)\t%s\t%s\t%s\t%s\n", f.unit.label, f.unit.key, f.unit.name, f.unit.describe(), f.facet, f.systemd, f.provider)
 		}
 		_ = tw.Flush()
+		steps := make([]string, 0, len(r.held))
+		for step := range r.held {
+			steps = append(steps, step)
+		}
+		sort.Strings(steps)
+		for _, step := range steps {
+			fmt.Fprintf(&b, "PID 1's loaded units and jobs %s, when its view differed from the forecast:\n%s\n", step, r.held[step])
+		}
 		t.Errorf("the provider disagrees with systemd:\n%s", b.String())
 	}
 	var facets []string
@@ -550,7 +584,7 @@ func runOracle(t *testing.T, env testhosts.Env, h testhosts.Host, l *oracleLayou
 			}
 		}
 	}
-	r := &oracleReport{layout: l, before: before, forecast: forecast, compared: map[string]bool{},
+	r := &oracleReport{layout: l, before: before, forecast: forecast, held: map[string]string{}, compared: map[string]bool{},
 		imported: map[string]bool{}, counts: map[string]int{}, env: env, host: h}
 	defer r.summarize(t, version)
 
