@@ -189,6 +189,44 @@ type hostRunner struct {
 	addr string
 }
 
+// DialUnix opens a stream to the Unix socket at path on the host, over the
+// pooled connection (an OpenSSH direct-streamlocal channel, which sshd
+// opens as the login user). A refusal (sshd forbids stream forwarding, or
+// nothing listens at path) is an error whose Refused method says so.
+func (r hostRunner) DialUnix(ctx context.Context, path string) (io.ReadWriteCloser, error) {
+	p := r.pool
+	ctx, cancel := context.WithTimeoutCause(ctx, p.cfg.Timeout, errTimeout)
+	defer cancel()
+	c, err := p.conn(ctx, r.addr, p.host(r.addr), nil)
+	if err != nil {
+		return nil, err
+	}
+	stream, err := c.DialContext(ctx, "unix", path)
+	var open *ssh.OpenChannelError
+	if errors.As(err, &open) {
+		return nil, &streamRefusedError{path: path, err: err}
+	}
+	if err != nil {
+		return nil, &HostError{Addr: r.addr, Err: fmt.Errorf("opening a stream to %s: %w", path, err), Transient: true}
+	}
+	c.touch()
+	return stream, nil
+}
+
+// streamRefusedError is sshd refusing a stream to a socket.
+type streamRefusedError struct {
+	path string
+	err  error
+}
+
+func (e *streamRefusedError) Error() string {
+	return fmt.Sprintf("sshd refused a stream to %s: %v", e.path, e.err)
+}
+func (e *streamRefusedError) Unwrap() error { return e.err }
+
+// Refused: for good, not a failure of the connection.
+func (e *streamRefusedError) Refused() bool { return true }
+
 // Retry backoff: first wait, and the cap it doubles up to.
 const (
 	retryFirstWait = 250 * time.Millisecond

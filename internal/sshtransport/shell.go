@@ -210,7 +210,7 @@ func (p *Pool) startShell(ctx context.Context, addr string, hc *hostConn) (*remo
 	stop := context.AfterFunc(tctx, sh.close)
 	defer stop()
 	b := boundary()
-	_, _, _, herr := sh.roundTrip("h "+b+"\n", b)
+	_, _, _, herr := sh.roundTrip("h "+b+"\n", b, nil)
 	if herr == nil {
 		return sh, nil
 	}
@@ -248,7 +248,11 @@ func (p *Pool) exchange(ctx context.Context, addr string, sh *remoteShell, cmd s
 	}
 	args := cmd.Argv[4:]
 	b := boundary()
-	fmt.Fprintf(&frame, "r %s %s %s %d\n", b, id, pw, len(args))
+	calls := "0"
+	if cmd.Calls != nil {
+		calls = "1"
+	}
+	fmt.Fprintf(&frame, "r %s %s %s %s %d\n", b, id, pw, calls, len(args))
 	for _, a := range args {
 		frame.WriteString(a + "\n")
 	}
@@ -257,7 +261,11 @@ func (p *Pool) exchange(ctx context.Context, addr string, sh *remoteShell, cmd s
 	defer cancel()
 	stop := context.AfterFunc(tctx, sh.close)
 	defer stop()
-	stdout, status, stderr, err := sh.roundTrip(frame.String(), b)
+	var answer func([]string) string
+	if cmd.Calls != nil {
+		answer = func(words []string) string { return callAnswer(tctx, cmd.Calls, words) }
+	}
+	stdout, status, stderr, err := sh.roundTrip(frame.String(), b, answer)
 	if err == nil {
 		sh.scripts[id] = true
 		sh.hasPW = sh.hasPW || pw == "1"
@@ -282,8 +290,10 @@ func (p *Pool) exchange(ctx context.Context, addr string, sh *remoteShell, cmd s
 	return systemd.Result{}, &HostError{Addr: addr, Err: fmt.Errorf("`%s` did not finish: %w%s: %w", cmd, errShellEnded, detail, err), Transient: true, Started: true}
 }
 
-// roundTrip writes frame and reads the answer that ends in boundary b.
-func (sh *remoteShell) roundTrip(frame, b string) (stdout []byte, status int, stderr []byte, err error) {
+// roundTrip writes frame and reads the answer that ends in boundary b;
+// the calls the command makes on the way (shell.sh) go to answer, whose
+// reply goes back on the shell's stdin.
+func (sh *remoteShell) roundTrip(frame, b string, answer func(words []string) string) (stdout []byte, status int, stderr []byte, err error) {
 	if _, err := io.WriteString(sh.stdin, frame); err != nil {
 		return nil, 0, nil, err
 	}
@@ -295,6 +305,23 @@ func (sh *remoteShell) roundTrip(frame, b string) (stdout []byte, status int, st
 			i += from
 			if j := bytes.IndexByte(sh.buf[i+len(marker):], '\n'); j >= 0 {
 				head := string(sh.buf[i+len(marker) : i+len(marker)+j])
+				if n, ok := strings.CutPrefix(head, "c "); ok && answer != nil {
+					words, end, complete, perr := callWords(sh.buf, i+len(marker)+j+1, n)
+					if perr != nil {
+						return nil, 0, nil, perr
+					}
+					if complete {
+						// The call's frame is not output: the command's
+						// stdout is what came before it and what follows.
+						sh.buf = append(sh.buf[:i], sh.buf[end:]...)
+						from = i
+						if _, err := io.WriteString(sh.stdin, answer(words)); err != nil {
+							return nil, 0, nil, err
+						}
+						continue
+					}
+					goto read
+				}
 				st, n, perr := parseTrailer(head)
 				if perr != nil {
 					return nil, 0, nil, perr
@@ -310,6 +337,7 @@ func (sh *remoteShell) roundTrip(frame, b string) (stdout []byte, status int, st
 		} else {
 			from = max(0, len(sh.buf)-len(marker))
 		}
+	read:
 		k, rerr := sh.stdout.Read(chunk)
 		sh.buf = append(sh.buf, chunk[:k]...)
 		if rerr != nil && k == 0 {
@@ -319,6 +347,40 @@ func (sh *remoteShell) roundTrip(frame, b string) (stdout []byte, status int, st
 			return nil, 0, nil, rerr
 		}
 	}
+}
+
+// callWords reads a call's N lines from buf at start: complete is false
+// while some have not arrived.
+func callWords(buf []byte, start int, count string) (words []string, end int, complete bool, err error) {
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 0 || n > 100000 {
+		return nil, 0, false, fmt.Errorf("garbled call from the long-lived shell: %q", count)
+	}
+	end = start
+	for range n {
+		k := bytes.IndexByte(buf[end:], '\n')
+		if k < 0 {
+			return nil, 0, false, nil
+		}
+		words = append(words, string(buf[end:end+k]))
+		end += k + 1
+	}
+	return words, end, true, nil
+}
+
+// callAnswer is the reply, on the shell's stdin, to a command's call
+// (shell.sh): "-" when c does not serve it.
+func callAnswer(ctx context.Context, c systemd.Caller, words []string) string {
+	res, ok := c.Systemctl(ctx, words)
+	if !ok {
+		return "-\n"
+	}
+	var a strings.Builder
+	fmt.Fprintf(&a, "%d %d %d\n", res.Status, len(res.Stdout), len(res.Stderr))
+	for _, l := range append(res.Stdout, res.Stderr...) {
+		a.WriteString(strings.ReplaceAll(l, "\n", " ") + "\n")
+	}
+	return a.String()
 }
 
 // parseTrailer reads "STATUS LEN" from an answer's last line.

@@ -257,3 +257,67 @@ func TestShellFallsBackToSessions(t *testing.T) {
 		t.Errorf("%d exec requests, want 4: one shell that ended at once, then a session per command", n)
 	}
 }
+
+// echoCaller serves "echo WORD…" calls (stdout the words, a line each, and
+// status the count) and nothing else, and counts what it served.
+type echoCaller struct{ served int }
+
+func (c *echoCaller) Systemctl(_ context.Context, args []string) (systemd.CallResult, bool) {
+	if len(args) == 0 || args[0] != "echo" {
+		return systemd.CallResult{}, false
+	}
+	c.served++
+	return systemd.CallResult{Status: len(args) - 1, Stdout: args[1:], Stderr: []string{"to stderr"}}, true
+}
+
+// A command in the long-lived shell asks Go for calls in the middle of its
+// run (shell.sh's _tfcall) and gets their status and lines back, its own
+// stdout around them intact; a call Go does not serve returns 1, and so
+// does every call of a command that may not make any, or that runs in a
+// session of its own.
+func TestShellCalls(t *testing.T) {
+	s, cfg := shellSetup(t)
+	ctx := context.Background()
+	p := newTestPool(t, cfg)
+	cfg.SessionPerCommand = true
+	sessions := newTestPool(t, cfg)
+	body := `printf before
+if _tfcall echo "a b" "it's \$x" ""; then echo " rc=$_tfrc"; else echo " not served"; fi
+out=$(_tfcall echo x 2>/dev/null) && echo "captured=$out"
+if _tfcall other; then echo served; else echo "other not served"; fi
+_tfcall echo y >/dev/null 2>&1; echo "after, rc=$_tfrc"`
+	calls := &echoCaller{}
+	cmd := script(body)
+	cmd.Calls = calls
+	for try := 0; try < 2; try++ {
+		res, err := p.Runner(s.addr).Run(ctx, cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "beforea b\nit's $x\n\n rc=3\ncaptured=x\nother not served\nafter, rc=1\n"
+		if string(res.Stdout) != want || res.ExitCode != 0 {
+			t.Errorf("stdout %q (status %d), want %q", res.Stdout, res.ExitCode, want)
+		}
+		if got := strings.Count(string(res.Stderr), "to stderr"); got != 1 {
+			t.Errorf("stderr %q: want the first call's line once (the others' went to /dev/null)", res.Stderr)
+		}
+	}
+	if calls.served != 6 {
+		t.Errorf("%d calls served, want 6", calls.served)
+	}
+	// Without Calls, or in a session, _tfcall serves nothing.
+	for _, tt := range []struct {
+		pool  *Pool
+		calls systemd.Caller
+	}{{p, nil}, {sessions, calls}} {
+		cmd := script(`if _tfcall echo a 2>/dev/null; then echo served; else echo none; fi`)
+		cmd.Calls = tt.calls
+		res, err := tt.pool.Runner(s.addr).Run(ctx, cmd)
+		if err != nil || string(res.Stdout) != "none\n" {
+			t.Errorf("%q, %v; want none", res.Stdout, err)
+		}
+	}
+	if calls.served != 6 {
+		t.Errorf("%d calls served, want still 6", calls.served)
+	}
+}

@@ -74,6 +74,10 @@ func ParseOpWord(word string) (kind OpKind, layer Layer, now bool, ok bool) {
 //   - on systemd before 240, which has no `unmask --runtime` and whose
 //     unmask empties both layers, exactly the op's layer is unmasked.
 //
+// In a long-lived shell, a root login's system-scope mask, unmask and
+// list-units are the same calls to PID 1 made by the Engine's Bus (Command.Calls)
+// instead of systemctl processes.
+//
 // With sudo, only systemctl (and, before 240, rm of one mask) runs through
 // it. With no ops it is a read-only sweep and needs no privileges.
 func (s Scope) BatchCommand(ops []Op, sweep, sudo bool) Command {

@@ -23,6 +23,10 @@ type Command struct {
 	// nor more of its standard input than a privileged command's first
 	// line.
 	Servable bool
+	// Calls, where the command runs in a long-lived shell, answers the
+	// calls its script offers the client (engine.sh's sc); in a session of
+	// its own, the script does without.
+	Calls Caller
 }
 
 // String shows the argv for logs and errors; an embedded script (a word with

@@ -60,13 +60,17 @@ type Engine struct {
 	runner Runner
 	mgr    Manager
 	sudo   bool
+	// bus answers the batch's systemctl calls where it can (Bus).
+	bus *Bus
 	// SweepReuse is how long a finished sweep answers reads.
 	SweepReuse time.Duration
 	// Linger is how long a batch with writes waits for company before it
 	// runs: Terraform sends at most -parallelism requests at a time, spread
 	// over the hosts, so a host's requests arrive a few milliseconds apart,
-	// and each batch costs the host two systemctl processes whatever its
-	// size. Reads never wait: one sweep answers them all anyway.
+	// and each batch costs the host a fork, its script and two calls to PID
+	// 1 (systemctl processes where the Bus cannot serve them) whatever its
+	// size. Reads never wait: one sweep answers
+	// them all anyway.
 	//
 	// Only a write that has company waits: one that arrived while another
 	// request of this Engine, or of an Engine sharing its Traffic, was
@@ -149,9 +153,18 @@ func NewEngine(r Runner, s Scope, sudo bool) *Engine {
 // NewManagerEngine is NewEngine for m's units: with an Account, another
 // account's user units, whose commands run as root (Command.AsRoot).
 func NewManagerEngine(r Runner, m Manager, sudo bool) *Engine {
-	return &Engine{runner: r, mgr: m, sudo: sudo, SweepReuse: DefaultSweepReuse, Linger: DefaultLinger, CompanyWindow: DefaultCompanyWindow,
+	e := &Engine{runner: r, mgr: m, sudo: sudo, SweepReuse: DefaultSweepReuse, Linger: DefaultLinger, CompanyWindow: DefaultCompanyWindow,
 		MaxOps: 200, now: time.Now, sleep: time.Sleep, masked: map[claim]bool{}, masking: map[claim]int{}}
+	// The Bus asks PID 1 as the login, so only for root and the system
+	// scope; through sudo the login is not root.
+	if d, ok := r.(UnixDialer); ok && m.Scope == ScopeSystem && m.Account == "" && !sudo {
+		e.bus = NewBus(d)
+	}
+	return e
 }
+
+// Bus is the Engine's Bus, nil where it has none.
+func (b *Engine) Bus() *Bus { return b.bus }
 
 type request struct {
 	op    *Op // nil for a read
@@ -432,6 +445,9 @@ func (b *Engine) reread(ctx context.Context, ops []Op, err error) []OpResult {
 // idempotent, so running a batch twice is harmless.
 func (b *Engine) runOnce(ctx context.Context, ops []Op, sweep bool) (BatchResult, error) {
 	cmd := b.mgr.BatchCommand(ops, sweep, b.sudo)
+	if b.bus != nil && len(ops) > 0 {
+		cmd.Calls = b.bus
+	}
 	var parseErr error
 	for try := 0; try < 2; try++ {
 		out, err := b.runner.Run(ctx, cmd)

@@ -403,15 +403,27 @@ shadow() {
 # sc ARGS…: systemctl for the scope. With SUDO=1 its writes (priv=1) go
 # through sudo: -n, or -S with the password that Go wrote on stdin, fed by
 # the printf builtin so that it is in no process's argv or environment.
+# In the long-lived shell, the system scope's mask, unmask and list-units are
+# first offered to Go (_tfcall, shell.sh), which makes the same call to
+# PID 1 that systemctl would make (bus.go); what Go does not serve runs
+# here. Either way the caller sees systemctl's status, stdout and stderr.
+# systemctl never holds the call's fds (6 and 7, the shell's own stdin and
+# stdout): nothing but the call speaks on them.
 sc() {
+	if [ "$scope" = system ] && [ "$sudo" != 1 ] && [ "${_tfk-}" = 1 ]; then
+		# shellcheck disable=SC2154 # _tfcall sets _tfrc
+		case $1 in
+		mask | unmask | list-units) if _tfcall "$@"; then return "$_tfrc"; fi ;;
+		esac
+	fi
 	if [ "$priv" = 1 ] && [ "$sudo" = 1 ]; then
 		if [ -n "$pw" ]; then
-			printf '%s\n' "$pw" | sudo -S -p '' systemctl ${flag:+"$flag"} ${mflag:+"$mflag"} "$@"
+			printf '%s\n' "$pw" | sudo -S -p '' systemctl ${flag:+"$flag"} ${mflag:+"$mflag"} "$@" 6<&- 7>&-
 		else
-			sudo -n systemctl ${flag:+"$flag"} ${mflag:+"$mflag"} "$@"
+			sudo -n systemctl ${flag:+"$flag"} ${mflag:+"$mflag"} "$@" 6<&- 7>&-
 		fi
 	else
-		systemctl ${flag:+"$flag"} ${mflag:+"$mflag"} "$@"
+		systemctl ${flag:+"$flag"} ${mflag:+"$mflag"} "$@" 6<&- 7>&-
 	fi
 }
 
