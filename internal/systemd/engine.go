@@ -45,7 +45,7 @@ var _ Host = (*Engine)(nil)
 // A batch with reads in it ends by sweeping both layers' directories whole,
 // and reads within SweepReuse of a sweep, with no write of this Engine
 // queued or running, are answered from it: a refresh reads a host once per
-// burst of reads, not once per unit. A batch of writes only reads back its
+// walk, not once per unit. A batch of writes only reads back its
 // own units, and each op's result carries what it found for its unit
 // (OpResult.After), so that a write's own follow-up (Delete's check of the
 // other layer) needs no read of its own, whatever else is queued.
@@ -131,10 +131,14 @@ type claim struct {
 	layer Layer
 }
 
-// DefaultSweepReuse is how long a sweep answers reads by default: long
-// enough for the burst of reads a refresh sends a host, far shorter than a
-// plan.
-const DefaultSweepReuse = time.Second
+// DefaultSweepReuse is how long a sweep answers reads by default. Terraform
+// starts a provider process per walk and reads each resource once in it, in
+// an order of its own that interleaves the hosts, so a host's reads spread
+// over the whole walk: a sweep a second would sweep each host once a second
+// of the plan. Any read of a walk may come at its start or its end, so a
+// sweep taken earlier in the walk is as true as Terraform's order makes any
+// read; the bound keeps it within one walk of a large plan.
+const DefaultSweepReuse = 30 * time.Second
 
 // DefaultLinger and DefaultCompanyWindow: BENCHMARKS.md has what they cost
 // and save.
