@@ -282,6 +282,47 @@ func TestEngineReusesSweeps(t *testing.T) {
 	}
 }
 
+// Reads that queue behind a host's first sweep (its login, the shell's
+// start) are answered from that sweep, not by a second one; a read behind
+// a write still goes to the host.
+func TestEngineQueuedReadsShareTheSweep(t *testing.T) {
+	g := newGatedRunner(t)
+	e := newTestEngine(g)
+	ctx := context.Background()
+	first := make(chan error, 1)
+	go func() { _, err := e.State(ctx, "a.service"); first <- err }()
+	<-g.started
+	queued := make(chan error, 2)
+	for _, n := range []string{"b.service", "c.service"} {
+		go func() { _, err := e.State(ctx, n); queued <- err }()
+	}
+	waitQueued(t, e, 2)
+	g.letThrough(1)
+	for _, ch := range []chan error{first, queued, queued} {
+		if err := <-ch; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g.callCount() != 1 {
+		t.Fatalf("%d commands for three reads behind one sweep, want 1", g.callCount())
+	}
+
+	done := make(chan error, 2)
+	go func() { done <- e.Mask(ctx, "m.service", Persistent, false).Err }()
+	<-g.started
+	go func() { _, err := e.State(ctx, "d.service"); done <- err }()
+	waitQueued(t, e, 1)
+	g.letThrough(2)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g.callCount() != 3 || g.sweeps() != 2 {
+		t.Fatalf("a read behind a write: %d commands, %d sweeps, want 3 and 2", g.callCount(), g.sweeps())
+	}
+}
+
 // sweptEngine is an Engine that has just read the host once.
 func sweptEngine(t *testing.T) (*gatedRunner, *Engine) {
 	t.Helper()
@@ -304,7 +345,8 @@ func TestEngineReadWaitsForQueuedWrite(t *testing.T) {
 		_ = e.Mask(ctx, "a.service", Persistent, false)
 	}()
 	<-g.started
-	// The sweep is fresh, but a write is running: the read queues.
+	// The sweep is fresh, but a write is running: the read queues, and the
+	// write's read-back of its unit answers it.
 	read := make(chan map[string]MaskState)
 	go func() {
 		states, _ := e.State(ctx, "a.service")
@@ -312,12 +354,13 @@ func TestEngineReadWaitsForQueuedWrite(t *testing.T) {
 	}()
 	waitQueued(t, e, 1)
 	g.release <- struct{}{}
-	<-g.started
-	g.release <- struct{}{}
 	if states := <-read; !states["a.service"].Masked(Persistent) {
 		t.Errorf("read during a write saw %v, want the write's result", states)
 	}
 	<-done
+	if g.callCount() != 2 {
+		t.Errorf("%d commands, want the sweep and the write", g.callCount())
+	}
 }
 
 // A write's result carries what its own batch read back for its unit, so
