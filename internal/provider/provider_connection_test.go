@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -487,12 +488,15 @@ func startAgent(t *testing.T, keyFiles ...string) string {
 		_ = agentCmd.Process.Kill()
 		_ = agentCmd.Wait()
 	})
+	// The socket exists from ssh-agent's bind, before its listen: until a
+	// connection is accepted, ssh-add can be refused.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := os.Stat(sock); err == nil {
+		if c, err := net.Dial("unix", sock); err == nil {
+			_ = c.Close()
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("ssh-agent did not create %s within 10 s", sock)
+			t.Fatalf("ssh-agent did not accept connections on %s within 10 s", sock)
 		}
 	}
 	for _, f := range keyFiles {
