@@ -234,7 +234,7 @@ func (b *Engine) write(ctx context.Context, op Op) OpResult {
 // State reads what both layers hold for each named unit.
 func (b *Engine) State(ctx context.Context, names ...string) (map[string]MaskState, error) {
 	b.mu.Lock()
-	if b.writes == 0 && b.now().Sub(b.knownAt) < b.SweepReuse && b.knows(names) {
+	if b.answers(names) {
 		states := pick(b.known, names)
 		b.mu.Unlock()
 		return states, nil
@@ -242,6 +242,13 @@ func (b *Engine) State(ctx context.Context, names ...string) (map[string]MaskSta
 	b.mu.Unlock()
 	out := b.do(ctx, &request{names: names, done: make(chan outcome, 1)})
 	return out.states, out.err
+}
+
+// answers reports whether what the last batch learnt answers a read of
+// names: no write queued or running, learnt within SweepReuse, and about
+// those units. Called with b.mu held.
+func (b *Engine) answers(names []string) bool {
+	return b.writes == 0 && b.now().Sub(b.knownAt) < b.SweepReuse && b.knows(names)
 }
 
 func (b *Engine) knows(names []string) bool {
@@ -341,11 +348,8 @@ func (b *Engine) drain(ctx context.Context) {
 // sweep keeps waiting (a login, the shell's start) need no second one.
 // Called with b.mu held.
 func (b *Engine) answerFromKnown(batch []*request) bool {
-	if b.writes > 0 || b.now().Sub(b.knownAt) >= b.SweepReuse {
-		return false
-	}
 	for _, req := range batch {
-		if req.op != nil || !b.knows(req.names) {
+		if req.op != nil || !b.answers(req.names) {
 			return false
 		}
 	}

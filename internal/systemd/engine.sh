@@ -175,11 +175,7 @@ reachaccount() {
 # accountpath sets up to the account's manager's search path, which must be
 # its own (it lists the account's runtime directory).
 accountpath() {
-	# Once more before it counts: the first call of a run through
-	# --machine failed once in a CI run on systemd 257, with nothing on
-	# stderr, and the call after it worked (its bridge to the account's
-	# bus is a new login session each time).
-	if ! up=$(sc show -P UnitPath 2>/dev/null) && ! up=$(sc show -P UnitPath 2>/dev/null); then
+	if ! up=$(scbridged show -P UnitPath 2>/dev/null); then
 		version
 		[ "$V" -ge 248 ] || refuse version ""
 		refuse manager "$(sc show -P UnitPath 2>&1 >/dev/null | tr '\t\n' '  ')"
@@ -188,6 +184,19 @@ accountpath() {
 	*" $R "*) ;;
 	*) refuse manager "the manager answered with another search path: $up" ;;
 	esac
+}
+
+# scbridged ARGS… is sc for a read, and once more before it counts where it
+# goes through --machine: that bridge to the account's bus is a new login
+# session each time, and on systemd 257 CI saw single calls through it fail
+# (nothing on stderr once; "Failed to connect to system scope bus via local
+# transport" once, after a call before it had worked) and the next work.
+scbridged() {
+	if [ -n "${mflag-}" ]; then
+		sc "$@" 2>/dev/null || sc "$@"
+	else
+		sc "$@"
+	fi
 }
 
 # refuse KIND DETAIL ends the answer: the account's units cannot be reached.
@@ -678,16 +687,7 @@ info() {
 		printf 'is-enabled\t%s\n' "$s"
 		;;
 	*)
-		if [ -n "${mflag-}" ]; then
-			# Once more before it counts, as in accountpath: the bridge to
-			# the account's manager failed a CI run's call on systemd 257
-			# ("Failed to connect to system scope bus via local transport")
-			# after accountpath's own call through it had worked.
-			s=$(sc show -p LoadState,ActiveState,UnitFileState,FragmentPath -- "$1" 2>/dev/null) ||
-				s=$(sc show -p LoadState,ActiveState,UnitFileState,FragmentPath -- "$1") || exit
-		else
-			s=$(sc show -p LoadState,ActiveState,UnitFileState,FragmentPath -- "$1") || exit
-		fi
+		s=$(scbridged show -p LoadState,ActiveState,UnitFileState,FragmentPath -- "$1") || exit
 		printf '%s\n' "$s" | while IFS= read -r l; do printf 'show\t%s\n' "$l"; done
 		# For an alias, show gives the state of the unit it names and
 		# is-enabled says "alias": the state users read is is-enabled's.
